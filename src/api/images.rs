@@ -1,0 +1,105 @@
+//! `/v1/images`: AMIs the project's AWS account owns (or, with `owner`, another owner's).
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::routing::get;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::error::ApiError;
+use super::extract::ApiQuery;
+use super::pagination::{next_link, paginate, parse_limit};
+use super::{SharedState, validate};
+use crate::auth::RequestContext;
+use crate::auth::policy::{Access, enforce};
+use crate::cloud::ImageFilter;
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/images", get(list))
+        .route("/images/{id}", get(show))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    limit: Option<String>,
+    marker: Option<String>,
+    /// `self` (the default), `amazon`, `aws-marketplace`, or a 12-digit account id.
+    owner: Option<String>,
+    name: Option<String>,
+    state: Option<String>,
+    architecture: Option<String>,
+}
+
+fn check_owner(owner: &str) -> Result<(), ApiError> {
+    let is_account = owner.len() == 12 && owner.bytes().all(|b| b.is_ascii_digit());
+    if is_account || matches!(owner, "self" | "amazon" | "aws-marketplace") {
+        return Ok(());
+    }
+    Err(ApiError::bad_request(
+        "invalid_parameter",
+        format!(
+            "Invalid owner {owner:?}: use self, amazon, aws-marketplace or a 12-digit AWS account id."
+        ),
+    ))
+}
+
+async fn list(
+    State(state): State<SharedState>,
+    context: RequestContext,
+    headers: HeaderMap,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Result<axum::Json<Value>, ApiError> {
+    enforce(&context, "aws-hybrid:image:list", Access::Read)?;
+    if let Some(owner) = &query.owner {
+        check_owner(owner)?;
+    }
+    let limit = parse_limit(query.limit.as_deref(), state.config.api.max_limit)?;
+    let filter = ImageFilter {
+        owner: query.owner.clone(),
+        name: query.name.clone(),
+        state: query.state.clone(),
+        architecture: query.architecture.clone(),
+    };
+    let images = state
+        .driver
+        .list_images(state.scope(&context)?, &filter)
+        .await?;
+    let base = state.base_url(&headers);
+    let filters = [
+        ("owner", query.owner.as_deref()),
+        ("name", query.name.as_deref()),
+        ("state", query.state.as_deref()),
+        ("architecture", query.architecture.as_deref()),
+    ];
+    let page = paginate(
+        images,
+        |i| i.id.as_str(),
+        limit,
+        query.marker.as_deref(),
+        |marker| next_link(&base, "/v1/images", &filters, limit, marker),
+    );
+    let mut body = json!({ "images": page.items });
+    if !page.links.is_empty() {
+        body["images_links"] = json!(page.links);
+    }
+    Ok(axum::Json(body))
+}
+
+async fn show(
+    State(state): State<SharedState>,
+    context: RequestContext,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Value>, ApiError> {
+    enforce(&context, "aws-hybrid:image:get", Access::Read)?;
+    validate::image_id("image id", &id).map_err(|_| {
+        ApiError::not_found(
+            "image.not_found",
+            format!("The image {id} was not found: image ids look like ami-0123456789abcdef0."),
+        )
+    })?;
+    let image = state.driver.get_image(state.scope(&context)?, &id).await?;
+    Ok(axum::Json(json!({ "image": image })))
+}

@@ -1,0 +1,94 @@
+//! `/v1/instance-types`: the instance types offered in the project's region, read live from
+//! the cloud.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::routing::get;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::SharedState;
+use super::error::ApiError;
+use super::extract::ApiQuery;
+use super::pagination::{next_link, paginate, parse_limit};
+use crate::auth::RequestContext;
+use crate::auth::policy::{Access, enforce};
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/instance-types", get(list))
+        .route("/instance-types/{name}", get(show))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    limit: Option<String>,
+    marker: Option<String>,
+    /// Only types whose default vCPU count equals this.
+    vcpus: Option<i32>,
+    architecture: Option<String>,
+}
+
+async fn list(
+    State(state): State<SharedState>,
+    context: RequestContext,
+    headers: HeaderMap,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Result<axum::Json<Value>, ApiError> {
+    enforce(&context, "aws-hybrid:instance-type:list", Access::Read)?;
+    let limit = parse_limit(query.limit.as_deref(), state.config.api.max_limit)?;
+    let all = state
+        .driver
+        .list_instance_types(state.scope(&context)?)
+        .await?;
+    let matching: Vec<_> = all
+        .iter()
+        .filter(|t| query.vcpus.is_none_or(|v| t.vcpus == Some(v)))
+        .filter(|t| {
+            query
+                .architecture
+                .as_ref()
+                .is_none_or(|a| t.architectures.iter().any(|x| x == a))
+        })
+        .cloned()
+        .collect();
+    let base = state.base_url(&headers);
+    let vcpus = query.vcpus.map(|v| v.to_string());
+    let filters = [
+        ("vcpus", vcpus.as_deref()),
+        ("architecture", query.architecture.as_deref()),
+    ];
+    let page = paginate(
+        matching,
+        |t| t.name.as_str(),
+        limit,
+        query.marker.as_deref(),
+        |marker| next_link(&base, "/v1/instance-types", &filters, limit, marker),
+    );
+    let mut body = json!({ "instance_types": page.items });
+    if !page.links.is_empty() {
+        body["instance_types_links"] = json!(page.links);
+    }
+    Ok(axum::Json(body))
+}
+
+async fn show(
+    State(state): State<SharedState>,
+    context: RequestContext,
+    Path(name): Path<String>,
+) -> Result<axum::Json<Value>, ApiError> {
+    enforce(&context, "aws-hybrid:instance-type:get", Access::Read)?;
+    let all = state
+        .driver
+        .list_instance_types(state.scope(&context)?)
+        .await?;
+    let found = all.iter().find(|t| t.name == name).ok_or_else(|| {
+        ApiError::not_found(
+            "instance_type.not_found",
+            format!("The instance type {name} is not offered in this project's region; GET /v1/instance-types lists them."),
+        )
+    })?;
+    Ok(axum::Json(json!({ "instance_type": found })))
+}

@@ -1,0 +1,361 @@
+//! `/v1/instances`: list, show, launch, terminate, and the start, stop and reboot actions.
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::error::ApiError;
+use super::extract::{ApiJson, ApiQuery};
+use super::pagination::{next_link, paginate, parse_limit};
+use super::{SharedState, validate};
+use crate::auth::RequestContext;
+use crate::auth::policy::{Access, enforce};
+use crate::cloud::{InstanceAction, InstanceFilter, LaunchSpec};
+
+/// RunInstances accepts at most this many instances per request here; AWS account limits may
+/// be lower.
+const MAX_COUNT: i32 = 20;
+/// EC2's limit on user data, before base64 encoding.
+const MAX_USER_DATA_BYTES: usize = 16 * 1024;
+const STATES: [&str; 6] = [
+    "pending",
+    "running",
+    "stopping",
+    "stopped",
+    "shutting-down",
+    "terminated",
+];
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/instances", get(list).post(create))
+        .route("/instances/{id}", get(show).delete(terminate))
+        .route("/instances/{id}/action", post(action))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    limit: Option<String>,
+    marker: Option<String>,
+    state: Option<String>,
+    name: Option<String>,
+    instance_type: Option<String>,
+    image_id: Option<String>,
+}
+
+async fn list(
+    State(state): State<SharedState>,
+    context: RequestContext,
+    headers: HeaderMap,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Result<Response, ApiError> {
+    enforce(&context, "aws-hybrid:instance:list", Access::Read)?;
+    if let Some(wanted) = query.state.as_deref().filter(|s| !STATES.contains(s)) {
+        return Err(ApiError::bad_request(
+            "invalid_parameter",
+            format!(
+                "Invalid state {wanted:?}: use one of {}.",
+                STATES.join(", ")
+            ),
+        ));
+    }
+    let limit = parse_limit(query.limit.as_deref(), state.config.api.max_limit)?;
+    let scope = state.scope(&context)?;
+    let filter = InstanceFilter {
+        state: query.state.clone(),
+        name: query.name.clone(),
+        instance_type: query.instance_type.clone(),
+        image_id: query.image_id.clone(),
+    };
+    let instances = state.driver.list_instances(scope, &filter).await?;
+    let base = state.base_url(&headers);
+    let filters = [
+        ("state", query.state.as_deref()),
+        ("name", query.name.as_deref()),
+        ("instance_type", query.instance_type.as_deref()),
+        ("image_id", query.image_id.as_deref()),
+    ];
+    let page = paginate(
+        instances,
+        |i| i.id.as_str(),
+        limit,
+        query.marker.as_deref(),
+        |marker| next_link(&base, "/v1/instances", &filters, limit, marker),
+    );
+    let mut body = json!({ "instances": page.items });
+    if !page.links.is_empty() {
+        body["instances_links"] = json!(page.links);
+    }
+    Ok(axum::Json(body).into_response())
+}
+
+async fn show(
+    State(state): State<SharedState>,
+    context: RequestContext,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    enforce(&context, "aws-hybrid:instance:get", Access::Read)?;
+    validate::instance_id(&id)?;
+    let instance = state
+        .driver
+        .get_instance(state.scope(&context)?, &id)
+        .await?;
+    Ok(axum::Json(json!({ "instance": instance })).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateBody {
+    instance: CreateInstance,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateInstance {
+    name: Option<String>,
+    image_id: String,
+    instance_type: String,
+    key_name: Option<String>,
+    #[serde(default)]
+    security_group_ids: Vec<String>,
+    subnet_id: Option<String>,
+    availability_zone: Option<String>,
+    count: Option<i32>,
+    user_data: Option<String>,
+    #[serde(default)]
+    tags: BTreeMap<String, String>,
+}
+
+async fn create(
+    State(state): State<SharedState>,
+    context: RequestContext,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<CreateBody>,
+) -> Result<Response, ApiError> {
+    enforce(&context, "aws-hybrid:instance:create", Access::Write)?;
+    let spec = launch_spec(body.instance, &context.request_id)?;
+    let scope = state.scope(&context)?;
+    let launched = state.driver.launch_instances(scope, &spec).await?;
+    let base = state.base_url(&headers);
+    let mut response = if launched.len() == 1 {
+        (
+            StatusCode::ACCEPTED,
+            axum::Json(json!({ "instance": launched[0] })),
+        )
+            .into_response()
+    } else {
+        (
+            StatusCode::ACCEPTED,
+            axum::Json(json!({ "instances": launched })),
+        )
+            .into_response()
+    };
+    let location = launched
+        .first()
+        .and_then(|first| format!("{base}/v1/instances/{}", first.id).parse().ok());
+    if let Some(location) = location {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// Check every field of a launch request and name the first bad one with its fix.
+fn launch_spec(request: CreateInstance, request_id: &str) -> Result<LaunchSpec, ApiError> {
+    validate::image_id("image_id", &request.image_id)?;
+    validate::instance_type(&request.instance_type)?;
+    if let Some(name) = &request.name {
+        validate::length("name", name, 1, 255)?;
+    }
+    if let Some(key_name) = &request.key_name {
+        validate::length("key_name", key_name, 1, 255)?;
+    }
+    for group in &request.security_group_ids {
+        validate::aws_id("security_group_ids", "sg", group)?;
+    }
+    if let Some(subnet) = &request.subnet_id {
+        validate::aws_id("subnet_id", "subnet", subnet)?;
+    }
+    if let Some(zone) = &request.availability_zone {
+        validate::length("availability_zone", zone, 1, 64)?;
+    }
+    let count = request.count.unwrap_or(1);
+    if !(1..=MAX_COUNT).contains(&count) {
+        return Err(ApiError::bad_request(
+            "invalid_parameter",
+            format!("Invalid count {count}: it must be between 1 and {MAX_COUNT}."),
+        ));
+    }
+    if let Some(user_data) = &request.user_data {
+        check_user_data(user_data)?;
+    }
+    validate::tags(&request.tags)?;
+    Ok(LaunchSpec {
+        name: request.name,
+        image_id: request.image_id,
+        instance_type: request.instance_type,
+        key_name: request.key_name,
+        security_group_ids: request.security_group_ids,
+        subnet_id: request.subnet_id,
+        availability_zone: request.availability_zone,
+        count,
+        user_data: request.user_data,
+        tags: request.tags,
+        client_token: request_id.to_owned(),
+    })
+}
+
+fn check_user_data(user_data: &str) -> Result<(), ApiError> {
+    let decoded = base64::engine::general_purpose::STANDARD.decode(user_data).map_err(|_| {
+        ApiError::bad_request(
+            "invalid_parameter",
+            "Invalid user_data: it must be base64-encoded, as Nova and EC2 take it (e.g. `base64 -w0 cloud-init.yaml`).",
+        )
+    })?;
+    if decoded.len() > MAX_USER_DATA_BYTES {
+        return Err(ApiError::bad_request(
+            "invalid_parameter",
+            format!(
+                "Invalid user_data: it is {} bytes once decoded; EC2 accepts at most {MAX_USER_DATA_BYTES}.",
+                decoded.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+async fn terminate(
+    State(state): State<SharedState>,
+    context: RequestContext,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    enforce(&context, "aws-hybrid:instance:delete", Access::Write)?;
+    validate::instance_id(&id)?;
+    state
+        .driver
+        .terminate_instance(state.scope(&context)?, &id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn action(
+    State(state): State<SharedState>,
+    context: RequestContext,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Map<String, Value>>,
+) -> Result<StatusCode, ApiError> {
+    let action = parse_action(&body)?;
+    enforce(
+        &context,
+        &format!("aws-hybrid:instance:action:{}", action.as_str()),
+        Access::Write,
+    )?;
+    validate::instance_id(&id)?;
+    state
+        .driver
+        .instance_action(state.scope(&context)?, &id, action)
+        .await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// A Nova-style action body: exactly one key naming the action, with a null (or empty object)
+/// value, e.g. `{"stop": null}`.
+fn parse_action(body: &Map<String, Value>) -> Result<InstanceAction, ApiError> {
+    let invalid = |detail: String| ApiError::bad_request("invalid_action", detail);
+    let mut keys = body.keys();
+    let (Some(name), None) = (keys.next(), keys.next()) else {
+        return Err(invalid(
+            "The action body must have exactly one key: start, stop or reboot, e.g. {\"stop\": null}.".into(),
+        ));
+    };
+    let action = match name.as_str() {
+        "start" => InstanceAction::Start,
+        "stop" => InstanceAction::Stop,
+        "reboot" => InstanceAction::Reboot,
+        other => {
+            return Err(invalid(format!(
+                "Unknown action {other:?}: use start, stop or reboot, e.g. {{\"stop\": null}}."
+            )));
+        }
+    };
+    match &body[name] {
+        Value::Null => Ok(action),
+        Value::Object(options) if options.is_empty() => Ok(action),
+        _ => Err(invalid(format!(
+            "The {name} action takes no arguments: send {{\"{name}\": null}}."
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(value: Value) -> Map<String, Value> {
+        value.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn action_body_names_one_action() {
+        assert_eq!(
+            parse_action(&body(json!({"stop": null}))).unwrap(),
+            InstanceAction::Stop
+        );
+        assert_eq!(
+            parse_action(&body(json!({"reboot": {}}))).unwrap(),
+            InstanceAction::Reboot
+        );
+    }
+
+    #[test]
+    fn action_body_rejects_unknown_and_extra_keys() {
+        assert!(parse_action(&body(json!({"explode": null}))).is_err());
+        assert!(parse_action(&body(json!({"stop": null, "start": null}))).is_err());
+        assert!(parse_action(&body(json!({}))).is_err());
+        assert!(parse_action(&body(json!({"stop": {"force": true}}))).is_err());
+    }
+
+    fn request() -> CreateInstance {
+        CreateInstance {
+            name: Some("web".into()),
+            image_id: "ami-12345678".into(),
+            instance_type: "t3.micro".into(),
+            key_name: None,
+            security_group_ids: vec![],
+            subnet_id: None,
+            availability_zone: None,
+            count: None,
+            user_data: None,
+            tags: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn launch_spec_defaults_count_to_one() {
+        let spec = launch_spec(request(), "req-1").unwrap();
+        assert_eq!(spec.count, 1);
+        assert_eq!(spec.client_token, "req-1");
+    }
+
+    #[test]
+    fn launch_spec_rejects_bad_count_and_user_data() {
+        let mut bad = request();
+        bad.count = Some(0);
+        assert!(launch_spec(bad, "r").unwrap_err().detail.contains("count"));
+        let mut bad = request();
+        bad.user_data = Some("not base64!".into());
+        assert!(
+            launch_spec(bad, "r")
+                .unwrap_err()
+                .detail
+                .contains("user_data")
+        );
+    }
+}

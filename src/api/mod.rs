@@ -1,0 +1,157 @@
+//! The REST API under `/v1`: routing, the shared state handlers receive, and one module per
+//! resource.
+
+pub mod error;
+pub mod extract;
+pub mod images;
+pub mod instance_types;
+pub mod instances;
+pub mod limits;
+pub mod pagination;
+pub mod regions;
+pub mod request_id;
+pub mod validate;
+pub mod versions;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware;
+use axum::routing::get;
+
+use crate::auth::{Authenticator, RequestContext};
+use crate::cloud::{CloudDriver, CloudError, Scope};
+use crate::config::Config;
+use crate::tenancy::TenantMap;
+use error::ApiError;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub tenants: Arc<TenantMap>,
+    pub driver: Arc<dyn CloudDriver>,
+    pub auth: Arc<Authenticator>,
+}
+
+pub type SharedState = Arc<AppState>;
+
+impl AppState {
+    /// The cloud scope of an authenticated request: the project's mapped account and region.
+    /// A project without a mapping is told to ask the cloud administrator.
+    pub fn scope<'a>(&'a self, context: &'a RequestContext) -> Result<Scope<'a>, ApiError> {
+        let tenant = self.tenants.get(&context.project_id).ok_or_else(|| {
+            ApiError::forbidden(
+                "project_not_mapped",
+                format!(
+                    "Project {} is not mapped to an AWS account; ask the cloud administrator to add it to the tenant mapping file.",
+                    context.project_id
+                ),
+            )
+        })?;
+        Ok(Scope {
+            project_id: &context.project_id,
+            user_id: context.user_id(),
+            request_id: &context.request_id,
+            tenant,
+            region: &tenant.region,
+        })
+    }
+
+    /// The unversioned root URL used in links: `[api] public_endpoint`, or the request's Host.
+    pub fn base_url(&self, headers: &HeaderMap) -> String {
+        if let Some(endpoint) = &self.config.api.public_endpoint {
+            return versions::unversioned_root(endpoint);
+        }
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        format!("http://{host}")
+    }
+}
+
+/// Build the application with every route and middleware.
+pub fn router(state: SharedState) -> Router {
+    let v1 = Router::new()
+        .merge(instances::routes())
+        .merge(regions::routes())
+        .merge(instance_types::routes())
+        .merge(images::routes());
+    Router::new()
+        .route("/", get(versions::root))
+        .route("/v1", get(versions::v1))
+        .route("/v1/", get(versions::v1))
+        .route("/healthcheck", get(healthcheck))
+        .nest("/v1", v1)
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.auth.clone(),
+            crate::auth::middleware::layer,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.config.api.max_header_size,
+            limits::header_size,
+        ))
+        .layer(middleware::from_fn(request_id::layer))
+        .with_state(state)
+}
+
+async fn healthcheck() -> (StatusCode, &'static str) {
+    (StatusCode::OK, "OK")
+}
+
+async fn not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::not_found(
+        "route_not_found",
+        format!(
+            "No resource at {}; the API root / lists the versions and their links.",
+            uri.path()
+        ),
+    )
+}
+
+impl From<CloudError> for ApiError {
+    fn from(error: CloudError) -> Self {
+        match error {
+            CloudError::NotFound { resource, id } => {
+                let code = match resource {
+                    "instance" => "instance.not_found",
+                    "image" => "image.not_found",
+                    _ => "not_found",
+                };
+                ApiError::not_found(
+                    code,
+                    format!("The {resource} {id} was not found in this project."),
+                )
+            }
+            CloudError::InvalidState { id, state, action } => ApiError::conflict(
+                "instance.invalid_state",
+                format!(
+                    "Cannot {action} instance {id} while it is {state}; wait until it reaches a state that allows {action}."
+                ),
+            ),
+            CloudError::InvalidParameter { field, message } => ApiError::bad_request(
+                "invalid_parameter",
+                format!("Invalid value for {field}: {message}"),
+            ),
+            CloudError::Forbidden { action, message } => ApiError::forbidden(
+                "aws_unauthorized",
+                format!("AWS denied {action} for this project's AWS account: {message}"),
+            ),
+            CloudError::Throttled { action } => ApiError::unavailable(
+                "aws_throttled",
+                format!(
+                    "AWS throttled {action} for this project's AWS account after all retries; retry later."
+                ),
+                10,
+            ),
+            CloudError::Unavailable { action, message } => ApiError::unavailable(
+                "aws_unavailable",
+                format!("AWS could not complete {action}: {message}; retry later."),
+                5,
+            ),
+            CloudError::Internal(message) => ApiError::internal(message),
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! Input checks shared by the resource modules; each error names the field and the fix.
+
+use std::collections::BTreeMap;
+
+use super::error::ApiError;
+use crate::cloud::TAG_PREFIX;
+
+/// User tags allowed per resource: EC2's limit of 50 less the service's own tags and `Name`.
+const MAX_USER_TAGS: usize = 46;
+
+fn invalid(detail: String) -> ApiError {
+    ApiError::bad_request("invalid_parameter", detail)
+}
+
+fn is_hex(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// `<prefix>-` followed by 8 or 17 lowercase hex digits, the two forms EC2 ids take.
+fn is_aws_id(prefix: &str, value: &str) -> bool {
+    value
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.strip_prefix('-'))
+        .is_some_and(|hex| (hex.len() == 8 || hex.len() == 17) && is_hex(hex))
+}
+
+pub fn aws_id(field: &str, prefix: &str, value: &str) -> Result<(), ApiError> {
+    if is_aws_id(prefix, value) {
+        return Ok(());
+    }
+    Err(invalid(format!(
+        "Invalid {field} {value:?}: expected an id of the form {prefix}-<8 or 17 hex digits>."
+    )))
+}
+
+pub fn image_id(field: &str, value: &str) -> Result<(), ApiError> {
+    aws_id(field, "ami", value)
+}
+
+/// An instance id that cannot exist is reported as not found, like any unknown id.
+pub fn instance_id(value: &str) -> Result<(), ApiError> {
+    if is_aws_id("i", value) {
+        return Ok(());
+    }
+    Err(ApiError::not_found(
+        "instance.not_found",
+        format!(
+            "The instance {value} was not found in this project: instance ids look like i-0123456789abcdef0."
+        ),
+    ))
+}
+
+/// Instance type names look like `t3.micro` or `m7g.metal-48xl`.
+pub fn instance_type(value: &str) -> Result<(), ApiError> {
+    let valid = value.split_once('.').is_some_and(|(family, size)| {
+        !family.is_empty()
+            && !size.is_empty()
+            && family
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && size
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    });
+    if valid {
+        return Ok(());
+    }
+    Err(invalid(format!(
+        "Invalid instance_type {value:?}: expected a name such as t3.micro; GET /v1/instance-types lists them."
+    )))
+}
+
+pub fn length(field: &str, value: &str, min: usize, max: usize) -> Result<(), ApiError> {
+    let len = value.chars().count();
+    if (min..=max).contains(&len) {
+        return Ok(());
+    }
+    Err(invalid(format!(
+        "Invalid {field}: it has {len} characters; it must have between {min} and {max}."
+    )))
+}
+
+pub fn tags(tags: &BTreeMap<String, String>) -> Result<(), ApiError> {
+    if tags.len() > MAX_USER_TAGS {
+        return Err(invalid(format!(
+            "Invalid tags: {} given, at most {MAX_USER_TAGS} are allowed.",
+            tags.len()
+        )));
+    }
+    for (key, value) in tags {
+        length("tag key", key, 1, 128)?;
+        if value.chars().count() > 256 {
+            return Err(invalid(format!(
+                "Invalid tags: the value of {key:?} is longer than 256 characters."
+            )));
+        }
+        if key.starts_with("aws:") || key.starts_with(TAG_PREFIX) || key == "Name" {
+            return Err(invalid(format!(
+                "Invalid tag key {key:?}: keys starting with aws: or {TAG_PREFIX} are reserved, and Name is set through the name field."
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aws_ids_take_both_lengths() {
+        assert!(is_aws_id("i", "i-12345678"));
+        assert!(is_aws_id("i", "i-0123456789abcdef0"));
+        assert!(!is_aws_id("i", "i-123"));
+        assert!(!is_aws_id("i", "i-0123456789ABCDEF0"));
+        assert!(!is_aws_id("sg", "i-12345678"));
+    }
+
+    #[test]
+    fn instance_types_need_family_and_size() {
+        assert!(instance_type("t3.micro").is_ok());
+        assert!(instance_type("m7g.metal-48xl").is_ok());
+        assert!(instance_type("t3").is_err());
+        assert!(instance_type("T3.micro").is_err());
+    }
+
+    #[test]
+    fn reserved_tag_keys_are_rejected() {
+        for key in ["aws:foo", "aws-hybrid:project-id", "Name"] {
+            let given = BTreeMap::from([(key.to_owned(), "v".to_owned())]);
+            assert!(tags(&given).unwrap_err().detail.contains(key));
+        }
+    }
+}

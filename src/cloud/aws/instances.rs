@@ -1,0 +1,337 @@
+//! EC2 instances, confined to the calling project by the `aws-hybrid:project-id` tag.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ec2::primitives::DateTimeFormat;
+use aws_sdk_ec2::types::{self as ec2, Filter, ResourceType, Tag, TagSpecification};
+
+use super::AwsDriver;
+use super::errors::from_sdk;
+use crate::cloud::{
+    CloudError, Instance, InstanceAction, InstanceFilter, LaunchSpec, Scope, TAG_PREFIX,
+    TAG_PROJECT_ID, TAG_REQUEST_ID, TAG_USER_ID,
+};
+
+/// Guard against an endpoint that keeps sending a next-page token.
+const MAX_PAGES: usize = 10_000;
+
+fn filter(name: &str, value: &str) -> Filter {
+    Filter::builder().name(name).values(value).build()
+}
+
+fn tag(key: &str, value: &str) -> Tag {
+    Tag::builder().key(key).value(value).build()
+}
+
+pub(super) async fn list(
+    driver: &AwsDriver,
+    scope: Scope<'_>,
+    wanted: &InstanceFilter,
+) -> Result<Vec<Instance>, CloudError> {
+    let mut filters = vec![filter(&format!("tag:{TAG_PROJECT_ID}"), scope.project_id)];
+    let optional = [
+        ("instance-state-name", &wanted.state),
+        ("tag:Name", &wanted.name),
+        ("instance-type", &wanted.instance_type),
+        ("image-id", &wanted.image_id),
+    ];
+    for (name, value) in optional {
+        if let Some(value) = value {
+            filters.push(filter(name, value));
+        }
+    }
+    let client = driver.client(scope);
+    let mut instances = Vec::new();
+    let mut next_token: Option<String> = None;
+    for _ in 0..MAX_PAGES {
+        let page = client
+            .describe_instances()
+            .set_filters(Some(filters.clone()))
+            .max_results(1000)
+            .set_next_token(next_token.take())
+            .send()
+            .await
+            .map_err(|e| from_sdk("DescribeInstances", e))?;
+        // A page may be short or empty while more pages follow: only the token ends the walk.
+        for reservation in page.reservations() {
+            instances.extend(reservation.instances().iter().map(|i| convert(i, scope)));
+        }
+        next_token = page
+            .next_token()
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned);
+        if next_token.is_none() {
+            instances.retain(|i: &Instance| i.project_id == scope.project_id);
+            instances.sort_by(|a, b| a.id.cmp(&b.id));
+            return Ok(instances);
+        }
+    }
+    Err(CloudError::Unavailable {
+        action: "DescribeInstances".into(),
+        message: format!("more than {MAX_PAGES} result pages"),
+    })
+}
+
+/// Describe one instance of the project. An instance of another project, or one EC2 does not
+/// know yet, is not found, except one this project launched moments ago.
+pub(super) async fn get(
+    driver: &AwsDriver,
+    scope: Scope<'_>,
+    id: &str,
+) -> Result<Instance, CloudError> {
+    let not_found = || CloudError::NotFound {
+        resource: "instance",
+        id: id.to_owned(),
+    };
+    let result = driver
+        .client(scope)
+        .describe_instances()
+        .instance_ids(id)
+        .send()
+        .await;
+    let found = match result {
+        Ok(output) => output
+            .reservations()
+            .iter()
+            .flat_map(|r| r.instances())
+            .find(|i| i.instance_id() == Some(id))
+            .map(|i| convert(i, scope)),
+        Err(error) => match from_sdk("DescribeInstances", error) {
+            CloudError::NotFound { .. } => None,
+            other => return Err(other),
+        },
+    };
+    match found {
+        Some(instance) if instance.project_id == scope.project_id => Ok(instance),
+        Some(_) => Err(not_found()),
+        None => driver
+            .recent_launch(scope.project_id, id)
+            .ok_or_else(not_found),
+    }
+}
+
+pub(super) async fn launch(
+    driver: &AwsDriver,
+    scope: Scope<'_>,
+    spec: &LaunchSpec,
+) -> Result<Vec<Instance>, CloudError> {
+    let mut tags = vec![
+        tag(TAG_PROJECT_ID, scope.project_id),
+        tag(TAG_USER_ID, scope.user_id),
+        tag(TAG_REQUEST_ID, scope.request_id),
+    ];
+    if let Some(name) = &spec.name {
+        tags.push(tag("Name", name));
+    }
+    tags.extend(spec.tags.iter().map(|(k, v)| tag(k, v)));
+    let tag_spec = |kind: ResourceType| {
+        TagSpecification::builder()
+            .resource_type(kind)
+            .set_tags(Some(tags.clone()))
+            .build()
+    };
+    let placement = spec
+        .availability_zone
+        .as_ref()
+        .map(|zone| ec2::Placement::builder().availability_zone(zone).build());
+    let security_groups =
+        (!spec.security_group_ids.is_empty()).then(|| spec.security_group_ids.clone());
+    let output = driver
+        .client(scope)
+        .run_instances()
+        .image_id(&spec.image_id)
+        .instance_type(ec2::InstanceType::from(spec.instance_type.as_str()))
+        .min_count(spec.count)
+        .max_count(spec.count)
+        .set_key_name(spec.key_name.clone())
+        .set_security_group_ids(security_groups)
+        .set_subnet_id(spec.subnet_id.clone())
+        .set_placement(placement)
+        .set_user_data(spec.user_data.clone())
+        .client_token(&spec.client_token)
+        .tag_specifications(tag_spec(ResourceType::Instance))
+        .tag_specifications(tag_spec(ResourceType::Volume))
+        .send()
+        .await
+        .map_err(|e| referenced_resource_error(from_sdk("RunInstances", e)))?;
+    let launched: Vec<Instance> = output
+        .instances()
+        .iter()
+        .map(|i| convert(i, scope))
+        .collect();
+    for instance in &launched {
+        driver.remember_launch(instance);
+        tracing::info!(instance_id = %instance.id, "launched instance");
+    }
+    Ok(launched)
+}
+
+/// A resource named in a launch request that does not exist is a bad request, not a 404.
+fn referenced_resource_error(error: CloudError) -> CloudError {
+    match error {
+        CloudError::NotFound { resource, .. } => CloudError::InvalidParameter {
+            field: match resource {
+                "image" => "image_id",
+                "key pair" => "key_name",
+                "security group" => "security_group_ids",
+                "subnet" => "subnet_id",
+                _ => "request",
+            }
+            .into(),
+            message: format!(
+                "the {resource} named in the request does not exist in this project's AWS account"
+            ),
+        },
+        other => other,
+    }
+}
+
+pub(super) async fn act(
+    driver: &AwsDriver,
+    scope: Scope<'_>,
+    id: &str,
+    action: InstanceAction,
+) -> Result<(), CloudError> {
+    let instance = get(driver, scope, id).await?;
+    let state = instance.state.as_str();
+    let call = match (action, state) {
+        (InstanceAction::Start, "running" | "pending")
+        | (InstanceAction::Stop, "stopped" | "stopping") => {
+            tracing::info!(
+                instance_id = id,
+                state,
+                action = action.as_str(),
+                "action already done; nothing to do"
+            );
+            return Ok(());
+        }
+        (InstanceAction::Start, "stopped") => "StartInstances",
+        (InstanceAction::Stop, "running" | "pending") => "StopInstances",
+        (InstanceAction::Reboot, "running") => "RebootInstances",
+        _ => return Err(invalid_state(id, state, action)),
+    };
+    let client = driver.client(scope);
+    let result = match action {
+        InstanceAction::Start => client
+            .start_instances()
+            .instance_ids(id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| from_sdk(call, e)),
+        InstanceAction::Stop => client
+            .stop_instances()
+            .instance_ids(id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| from_sdk(call, e)),
+        InstanceAction::Reboot => client
+            .reboot_instances()
+            .instance_ids(id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| from_sdk(call, e)),
+    };
+    match result {
+        Ok(()) => {
+            tracing::info!(
+                instance_id = id,
+                action = action.as_str(),
+                "instance action sent"
+            );
+            Ok(())
+        }
+        // EC2 saw another state than we did; report the one it has now.
+        Err(CloudError::InvalidState { .. }) => {
+            let current = get(driver, scope, id).await?;
+            Err(invalid_state(id, &current.state, action))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+fn invalid_state(id: &str, state: &str, action: InstanceAction) -> CloudError {
+    CloudError::InvalidState {
+        id: id.to_owned(),
+        state: state.to_owned(),
+        action: action.as_str(),
+    }
+}
+
+pub(super) async fn terminate(
+    driver: &AwsDriver,
+    scope: Scope<'_>,
+    id: &str,
+) -> Result<(), CloudError> {
+    let instance = get(driver, scope, id).await?;
+    if instance.state == "terminated" {
+        return Ok(());
+    }
+    driver
+        .client(scope)
+        .terminate_instances()
+        .instance_ids(id)
+        .send()
+        .await
+        .map_err(|e| from_sdk("TerminateInstances", e))?;
+    tracing::info!(instance_id = id, "terminating instance");
+    Ok(())
+}
+
+fn convert(source: &ec2::Instance, scope: Scope<'_>) -> Instance {
+    let mut tags = BTreeMap::new();
+    let mut name = None;
+    let mut project_id = String::new();
+    let mut user_id = None;
+    for t in source.tags() {
+        let (Some(key), Some(value)) = (t.key(), t.value()) else {
+            continue;
+        };
+        match key {
+            TAG_PROJECT_ID => project_id = value.to_owned(),
+            TAG_USER_ID => user_id = Some(value.to_owned()),
+            "Name" => name = Some(value.to_owned()),
+            _ if key.starts_with(TAG_PREFIX) => {}
+            _ => {
+                tags.insert(key.to_owned(), value.to_owned());
+            }
+        }
+    }
+    let placement = source.placement();
+    Instance {
+        id: source.instance_id().unwrap_or_default().to_owned(),
+        name,
+        state: source
+            .state()
+            .and_then(|s| s.name())
+            .map(|n| n.as_str().to_owned())
+            .unwrap_or_else(|| "pending".into()),
+        instance_type: source
+            .instance_type()
+            .map(|t| t.as_str().to_owned())
+            .unwrap_or_default(),
+        image_id: source.image_id().map(str::to_owned),
+        key_name: source.key_name().map(str::to_owned),
+        availability_zone: placement
+            .and_then(|p| p.availability_zone())
+            .map(str::to_owned),
+        subnet_id: source.subnet_id().map(str::to_owned),
+        vpc_id: source.vpc_id().map(str::to_owned),
+        private_ip_address: source.private_ip_address().map(str::to_owned),
+        public_ip_address: source.public_ip_address().map(str::to_owned),
+        security_group_ids: source
+            .security_groups()
+            .iter()
+            .filter_map(|g| g.group_id().map(str::to_owned))
+            .collect(),
+        launched_at: source
+            .launch_time()
+            .and_then(|t| t.fmt(DateTimeFormat::DateTime).ok()),
+        region: scope.region.to_owned(),
+        project_id,
+        user_id,
+        tags,
+    }
+}

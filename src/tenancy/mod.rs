@@ -1,0 +1,116 @@
+//! Mapping of Keystone projects to the AWS credentials and regions that serve them.
+//!
+//! [`TenantMap::load`] reads the file named by `[tenancy] mapping_file`, and
+//! [`render_sample`] documents its format.
+
+mod error;
+mod mapping;
+
+pub use error::{MappingError, MappingIssue, MappingIssueKind};
+pub use mapping::{TenantEntry, TenantMap};
+
+/// Renders a commented sample mapping file that documents the format.
+///
+/// The example sections are commented out, so the sample itself maps no project and
+/// loading it fails with "no [project:<id>] section".
+pub fn render_sample() -> String {
+    SAMPLE.to_string()
+}
+
+const SAMPLE: &str = "\
+# Sample tenant mapping for aws-hybrid.
+#
+# This file maps each Keystone project to the AWS credentials that
+# aws-hybrid uses for requests scoped to that project. The service reads
+# it from the path in [tenancy] mapping_file of aws-hybrid.conf, by default
+# /etc/aws-hybrid/tenants.conf. The file contains AWS secret access keys,
+# so make it readable only by root and the user that runs the service.
+#
+# Syntax is that of aws-hybrid.conf: `name = value` lines, comment lines
+# starting with # or ;, and no comments after a value. Unlike in
+# aws-hybrid.conf, $ in a value has no special meaning.
+#
+# Each project gets one [project:<id>] section, where <id> is the Keystone
+# project ID (1 to 64 letters, digits, '_' or '-'), as printed by
+# `openstack project show -f value -c id <project>`. IDs are case-sensitive.
+# Fields:
+#
+#   aws_access_key_id      Access key ID of the AWS credentials, 16 to 128
+#                          upper-case letters and digits. Required.
+#                          Several projects may share one AWS account.
+#   aws_secret_access_key  Secret access key of the same credentials.
+#                          Required.
+#   region                 AWS region for requests that name none. When
+#                          unset, [DEFAULT] region applies, then [aws]
+#                          region of aws-hybrid.conf.
+#   allowed_regions        Comma-separated AWS regions that the project may
+#                          use. It must include region. When unset, the
+#                          project may use region only.
+#
+# A [DEFAULT] section gives fallbacks for every field of every project
+# section.
+
+#[DEFAULT]
+#region = us-east-1
+
+#[project:0123456789abcdef0123456789abcdef]
+#aws_access_key_id = AKIAIOSFODNN7EXAMPLE
+#aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+#region = eu-west-1
+#allowed_regions = eu-west-1, eu-central-1
+
+#[project:fedcba9876543210fedcba9876543210]
+#aws_access_key_id = AKIAI44QH8DHBEXAMPLE
+#aws_secret_access_key = je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Removes the `#` from the example lines of the sample.
+    fn uncomment_examples(sample: &str) -> String {
+        let mut out = String::new();
+        for line in sample.lines() {
+            let example = line.starts_with("#[")
+                || line.starts_with("#aws_")
+                || line.starts_with("#region")
+                || line.starts_with("#allowed_");
+            out.push_str(if example { &line[1..] } else { line });
+            out.push('\n');
+        }
+        out
+    }
+
+    #[test]
+    fn sample_maps_no_project() {
+        let error = TenantMap::parse(&render_sample(), "sample", "us-east-1").unwrap_err();
+
+        assert_eq!(error.0.len(), 1);
+        assert_eq!(error.0[0].kind, MappingIssueKind::NoProjects);
+    }
+
+    #[test]
+    fn sample_examples_are_valid() {
+        let text = uncomment_examples(&render_sample());
+        let map = match TenantMap::parse(&text, "sample", "us-west-2") {
+            Ok(map) => map,
+            Err(error) => panic!("{error}"),
+        };
+
+        assert_eq!(map.len(), 2);
+        let first = map.get("0123456789abcdef0123456789abcdef").unwrap();
+        assert_eq!(first.region, "eu-west-1");
+        assert_eq!(first.allowed_regions, ["eu-west-1", "eu-central-1"]);
+        let second = map.get("fedcba9876543210fedcba9876543210").unwrap();
+        assert_eq!(second.region, "us-east-1");
+        assert_eq!(second.allowed_regions, ["us-east-1"]);
+    }
+
+    #[test]
+    fn sample_lines_fit_width() {
+        for line in render_sample().lines() {
+            assert!(line.len() <= 78, "{line:?}");
+        }
+    }
+}

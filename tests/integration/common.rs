@@ -1,0 +1,505 @@
+//! Shared fixtures: the harness environment, fresh Keystone projects and users, and an
+//! aws-hybrid process started per test with its own config and mapping file.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Debug, Deserialize)]
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+    #[serde(default)]
+    pub project_name: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UserEnv {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ProjectEnv {
+    pub id: String,
+    pub member: UserEnv,
+    pub reader: UserEnv,
+    pub aws_account_id: String,
+    pub aws_access_key_id: String,
+    pub aws_secret_access_key: String,
+}
+
+/// What `tools/harness/up.sh` wrote to `env.json`.
+#[derive(Debug, Deserialize)]
+pub struct Env {
+    pub keystone_url: String,
+    pub keystone_admin: Credentials,
+    pub service_user: Credentials,
+    pub projects: HashMap<String, ProjectEnv>,
+    pub moto_url: String,
+    pub api_port: u16,
+    pub venv: PathBuf,
+    pub tools_dir: PathBuf,
+    pub state_dir: PathBuf,
+}
+
+pub fn env() -> &'static Env {
+    static ENV: OnceLock<Env> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let path = std::env::var("AWS_HYBRID_TEST_ENV").expect(
+            "AWS_HYBRID_TEST_ENV is not set: run the test suite with tools/test.sh, which starts Keystone and the AWS emulator",
+        );
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is not a valid harness env file: {e}"))
+    })
+}
+
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("building an HTTP client")
+}
+
+pub fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    )
+}
+
+/// Issue a token; `project` None gives an unscoped token.
+pub async fn issue_token(
+    keystone_url: &str,
+    user: &str,
+    password: &str,
+    project: Option<&str>,
+) -> String {
+    let mut auth = json!({"identity": {"methods": ["password"], "password": {"user": {
+        "name": user, "domain": {"id": "default"}, "password": password}}}});
+    if let Some(project) = project {
+        auth["scope"] = json!({"project": {"name": project, "domain": {"id": "default"}}});
+    }
+    // Keystones started by extra-keystone.sh share the SQLite file, and password authentication
+    // writes to it, so a concurrent token issue can fail with "database is locked": retry.
+    for attempt in 1..=5 {
+        let result = http()
+            .post(format!("{keystone_url}/v3/auth/tokens?nocatalog"))
+            .json(&json!({ "auth": auth }))
+            .send()
+            .await;
+        match result {
+            Ok(response) if response.status() == 201 => {
+                return response.headers()["x-subject-token"]
+                    .to_str()
+                    .unwrap()
+                    .to_owned();
+            }
+            Ok(response) if response.status().is_server_error() && attempt < 5 => {}
+            Err(_) if attempt < 5 => {}
+            Ok(response) => panic!("token issue for {user} failed: {}", response.status()),
+            Err(error) => panic!("token issue for {user} failed: {error}"),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    unreachable!("the last attempt returns or panics")
+}
+
+pub async fn admin_token() -> String {
+    let e = env();
+    issue_token(
+        &e.keystone_url,
+        &e.keystone_admin.username,
+        &e.keystone_admin.password,
+        Some(&e.keystone_admin.project_name),
+    )
+    .await
+}
+
+async fn admin_post(path: &str, body: Value) -> Value {
+    let response = http()
+        .post(format!("{}/v3/{path}", env().keystone_url))
+        .header("X-Auth-Token", admin_token().await)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.status().is_success(),
+        "POST /v3/{path} failed: {}",
+        response.status()
+    );
+    response.json().await.unwrap()
+}
+
+pub async fn role_id(name: &str) -> String {
+    let response: Value = http()
+        .get(format!("{}/v3/roles?name={name}", env().keystone_url))
+        .header("X-Auth-Token", admin_token().await)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    response["roles"][0]["id"]
+        .as_str()
+        .expect("role exists")
+        .to_owned()
+}
+
+pub async fn grant(project_id: &str, user_id: &str, role: &str) {
+    let status = http()
+        .put(format!(
+            "{}/v3/projects/{project_id}/users/{user_id}/roles/{}",
+            env().keystone_url,
+            role_id(role).await
+        ))
+        .header("X-Auth-Token", admin_token().await)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert!(status.is_success(), "role grant failed: {status}");
+}
+
+pub async fn create_project(name: &str) -> String {
+    let body = admin_post(
+        "projects",
+        json!({"project": {"name": name, "domain_id": "default"}}),
+    )
+    .await;
+    body["project"]["id"].as_str().unwrap().to_owned()
+}
+
+pub async fn create_user(name: &str, password: &str) -> String {
+    let body = admin_post(
+        "users",
+        json!({"user": {"name": name, "password": password, "domain_id": "default"}}),
+    )
+    .await;
+    body["user"]["id"].as_str().unwrap().to_owned()
+}
+
+/// A fresh Keystone project with a member and a reader, mapped to one of the harness's AWS
+/// accounts (`alpha` or `beta`).
+pub struct Project {
+    pub id: String,
+    pub name: String,
+    pub account: &'static str,
+    pub member_id: String,
+    pub member_token: String,
+    pub reader_token: String,
+}
+
+pub async fn project(account: &'static str) -> Project {
+    let name = unique("proj");
+    let id = create_project(&name).await;
+    let password = uuid::Uuid::new_v4().to_string();
+    let member_id = create_user(&format!("{name}-member"), &password).await;
+    let reader_id = create_user(&format!("{name}-reader"), &password).await;
+    grant(&id, &member_id, "member").await;
+    grant(&id, &reader_id, "reader").await;
+    let url = &env().keystone_url;
+    let member_token = issue_token(url, &format!("{name}-member"), &password, Some(&name)).await;
+    let reader_token = issue_token(url, &format!("{name}-reader"), &password, Some(&name)).await;
+    Project {
+        id,
+        name,
+        account,
+        member_id,
+        member_token,
+        reader_token,
+    }
+}
+
+pub fn account(name: &str) -> &'static ProjectEnv {
+    &env().projects[name]
+}
+
+/// How to start one aws-hybrid process for a test.
+pub struct ServiceOptions {
+    pub keystone_url: String,
+    pub service_user: (String, String),
+    pub aws_endpoint: String,
+    pub mappings: Vec<(String, &'static str)>,
+    pub extra_config: String,
+    pub env: Vec<(String, String)>,
+    pub port: Option<u16>,
+}
+
+impl ServiceOptions {
+    pub fn new(projects: &[&Project]) -> Self {
+        let e = env();
+        Self {
+            keystone_url: e.keystone_url.clone(),
+            service_user: (
+                e.service_user.username.clone(),
+                e.service_user.password.clone(),
+            ),
+            aws_endpoint: e.moto_url.clone(),
+            mappings: projects.iter().map(|p| (p.id.clone(), p.account)).collect(),
+            extra_config: String::new(),
+            env: Vec::new(),
+            port: None,
+        }
+    }
+}
+
+pub struct Service {
+    child: Child,
+    pub url: String,
+    pub log_path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub fn write_config(dir: &std::path::Path, options: &ServiceOptions, port: u16) -> PathBuf {
+    let mut mapping = String::new();
+    for (project_id, account_name) in &options.mappings {
+        let a = account(account_name);
+        writeln!(
+            mapping,
+            "[project:{project_id}]\naws_access_key_id = {}\naws_secret_access_key = {}\nregion = us-east-1\nallowed_regions = us-east-1, us-west-2\n",
+            a.aws_access_key_id, a.aws_secret_access_key
+        )
+        .unwrap();
+    }
+    let mapping_path = dir.join("tenants.conf");
+    std::fs::write(&mapping_path, mapping).unwrap();
+    let config = format!(
+        "[DEFAULT]\ndebug = true\n\n[api]\nbind_host = 127.0.0.1\nbind_port = {port}\npublic_endpoint = http://127.0.0.1:{port}\n\n\
+         [keystone_authtoken]\nwww_authenticate_uri = {ks}\nauth_url = {ks}\nauth_type = password\nusername = {user}\npassword = {password}\n\
+         project_name = service\nuser_domain_name = Default\nproject_domain_name = Default\ninterface = public\n\n\
+         [aws]\nregion = us-east-1\nendpoint_url = {aws}\nretry_initial_backoff_ms = 10\nretry_max_backoff_ms = 50\n\n\
+         [tenancy]\nmapping_file = {mapping}\n\n{extra}",
+        ks = options.keystone_url,
+        user = options.service_user.0,
+        password = options.service_user.1,
+        aws = options.aws_endpoint,
+        mapping = mapping_path.display(),
+        extra = options.extra_config,
+    );
+    let config_path = dir.join("aws-hybrid.conf");
+    std::fs::write(&config_path, config).unwrap();
+    config_path
+}
+
+impl Service {
+    pub async fn start(options: ServiceOptions) -> Service {
+        let dir = tempfile::tempdir().unwrap();
+        let port = options.port.unwrap_or_else(free_port);
+        let config_path = write_config(dir.path(), &options, port);
+        let log_path = dir.path().join("service.log");
+        let log = std::fs::File::create(&log_path).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_aws-hybrid-api"))
+            .arg("--config-file")
+            .arg(&config_path)
+            .envs(options.env.iter().cloned())
+            .stdout(Stdio::from(log.try_clone().unwrap()))
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("starting aws-hybrid-api");
+        let mut service = Service {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            log_path,
+            _dir: dir,
+        };
+        service.wait_ready().await;
+        service
+    }
+
+    async fn wait_ready(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("aws-hybrid-api exited with {status}:\n{}", self.log());
+            }
+            let response = http().get(format!("{}/healthcheck", self.url)).send().await;
+            if response.is_ok_and(|r| r.status() == 200) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("aws-hybrid-api did not become ready:\n{}", self.log());
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+
+    /// Assert that none of `secrets` appears in the service's log.
+    pub fn assert_log_free_of(&self, secrets: &[&str]) {
+        let log = self.log();
+        for secret in secrets {
+            assert!(!secret.is_empty());
+            assert!(
+                !log.contains(secret),
+                "a secret value appeared in the service log"
+            );
+        }
+    }
+
+    pub fn get(&self, path: &str, token: &str) -> reqwest::RequestBuilder {
+        http()
+            .get(format!("{}{path}", self.url))
+            .header("X-Auth-Token", token)
+    }
+
+    pub fn post(&self, path: &str, token: &str, body: Value) -> reqwest::RequestBuilder {
+        http()
+            .post(format!("{}{path}", self.url))
+            .header("X-Auth-Token", token)
+            .json(&body)
+    }
+
+    pub fn delete(&self, path: &str, token: &str) -> reqwest::RequestBuilder {
+        http()
+            .delete(format!("{}{path}", self.url))
+            .header("X-Auth-Token", token)
+    }
+
+    /// Launch one instance and return its id.
+    pub async fn launch(&self, token: &str, name: &str) -> String {
+        let response = self
+            .post("/v1/instances", token, json!({"instance": {"name": name, "image_id": TEST_AMI, "instance_type": "t3.micro"}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            202,
+            "launch failed: {}",
+            response.text().await.unwrap()
+        );
+        let body: Value = response.json().await.unwrap();
+        body["instance"]["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn instance_state(&self, token: &str, id: &str) -> String {
+        let body: Value = self
+            .get(&format!("/v1/instances/{id}"), token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body["instance"]["state"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An AMI id of the right form; the emulator accepts launches from it.
+pub const TEST_AMI: &str = "ami-12c6146b";
+
+/// Assert the API-SIG error shape and return the first error item.
+pub async fn error_item(response: reqwest::Response, status: u16) -> Value {
+    assert_eq!(response.status(), status);
+    let request_id = response
+        .headers()
+        .get("x-openstack-request-id")
+        .expect("x-openstack-request-id on errors")
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body: Value = response.json().await.expect("JSON error body");
+    let item = body["errors"][0].clone();
+    assert_eq!(item["status"], status);
+    assert_eq!(item["request_id"], request_id.as_str());
+    assert!(item["code"].as_str().unwrap().starts_with("aws-hybrid."));
+    assert!(item["title"].is_string());
+    assert!(item["detail"].is_string());
+    assert_eq!(item["links"][0]["rel"], "help");
+    item
+}
+
+/// A fault proxy process between the service and the emulator, owned by one test.
+pub struct FaultProxy {
+    child: Child,
+    pub url: String,
+}
+
+impl FaultProxy {
+    pub fn start() -> FaultProxy {
+        use std::io::BufRead;
+        let e = env();
+        let mut child = Command::new(e.venv.join("bin/python"))
+            .arg(e.tools_dir.join("fault_proxy.py"))
+            .args(["--listen", "127.0.0.1:0", "--upstream", &e.moto_url])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting tools/fault_proxy.py");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let address = line
+            .trim()
+            .strip_prefix("listening on ")
+            .expect("fault proxy announces its address")
+            .to_owned();
+        FaultProxy {
+            child,
+            url: format!("http://{address}"),
+        }
+    }
+
+    pub async fn rule(&self, rule: Value) {
+        let response = http()
+            .post(format!("{}/__fault__/rules", self.url))
+            .json(&rule)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "fault rule rejected: {}",
+            response.text().await.unwrap()
+        );
+    }
+
+    pub async fn calls(&self, action: &str) -> usize {
+        let calls: Vec<Value> = http()
+            .get(format!("{}/__fault__/calls", self.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        calls.iter().filter(|c| c["action"] == action).count()
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The main job, end to end on 127.0.0.1: build aws-hybrid, start Keystone and the AWS emulator,
+# start the service registered in the Keystone catalog, then, as a member of project alpha and
+# through the catalog endpoint, launch an EC2 instance, list it and terminate it.
+#
+# Environment:
+#   AWS_HYBRID_CACHE      venv and cargo target cache (default: $HOME/.cache/aws-hybrid)
+#   AWS_HYBRID_DEMO_DIR   state directory (default: /tmp/aws-hybrid-demo)
+#   AWS_HYBRID_DEMO_KEEP  set to 1 to leave everything running at the end
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cache=${AWS_HYBRID_CACHE:-$HOME/.cache/aws-hybrid}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$cache/target}
+export AWS_EC2_METADATA_DISABLED=true
+state=${AWS_HYBRID_DEMO_DIR:-/tmp/aws-hybrid-demo}
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Python environment (Keystone, moto, openstackclient)"
+venv=$("$root/tools/setup-venv.sh" | tail -n 1)
+
+step "Building aws-hybrid"
+(cd "$root" && cargo build --locked --bin aws-hybrid-api)
+
+"$root/tools/harness/down.sh" "$state" >/dev/null 2>&1 || true
+if [[ ${AWS_HYBRID_DEMO_KEEP:-0} != 1 ]]; then
+    trap '"$root/tools/harness/down.sh" "$state" >/dev/null 2>&1 || true' EXIT
+fi
+step "Starting Keystone and the AWS emulator"
+"$root/tools/harness/up.sh" "$state"
+
+step "Starting aws-hybrid-api"
+"$CARGO_TARGET_DIR/debug/aws-hybrid-api" --config-file "$state/aws-hybrid.conf" \
+    >"$state/logs/aws-hybrid-api.log" 2>&1 &
+echo $! >"$state/pids/aws-hybrid-api.pid"
+port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["api_port"])' "$state/env.json")
+for _ in $(seq 1 100); do
+    curl -sf "http://127.0.0.1:$port/healthcheck" >/dev/null && break
+    sleep 0.1
+done
+curl -sf "http://127.0.0.1:$port/healthcheck" >/dev/null || {
+    echo "aws-hybrid-api did not start; its log:" >&2
+    cat "$state/logs/aws-hybrid-api.log" >&2
+    exit 1
+}
+echo "aws-hybrid-api answers on 127.0.0.1:$port"
+
+step "As alpha-member: openstack token issue, openstack catalog list"
+set -a
+# shellcheck disable=SC1091
+. "$state/openrc-alpha-member"
+set +a
+openstack="$venv/bin/openstack"
+token=$("$openstack" token issue -f value -c id)
+echo "got a project-scoped token for project alpha (not shown)"
+url=$("$openstack" catalog list -f json | "$venv/bin/python" -c '
+import json, re, sys
+for service in json.load(sys.stdin):
+    if service["Type"] == "aws-hybrid":
+        print(re.search(r"public: (\S+)", service["Endpoints"]).group(1))
+')
+echo "catalog endpoint of service type aws-hybrid: $url"
+
+api() {
+    local method=$1 path=$2
+    shift 2
+    printf '\n$ curl -X %s %s%s\n' "$method" "$url" "$path"
+    curl -sS -X "$method" -H "X-Auth-Token: $token" -H 'Content-Type: application/json' \
+        -w '\nHTTP %{http_code}\n' "$@" "$url$path"
+}
+
+step "Pick an Amazon image"
+image=$(curl -sS -H "X-Auth-Token: $token" "$url/images?owner=amazon&limit=1" |
+    "$venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["images"][0]["id"])')
+echo "image: $image"
+
+step "Launch an instance"
+created=$(api POST /instances -d "{\"instance\": {\"name\": \"demo\", \"image_id\": \"$image\", \"instance_type\": \"t3.micro\"}}")
+echo "$created"
+id=$(printf '%s\n' "$created" | sed -n 's/.*"id":"\(i-[0-9a-f]*\)".*/\1/p' | head -n 1)
+[[ -n $id ]] || { echo "the launch did not return an instance id" >&2; exit 1; }
+
+step "List the project's instances"
+api GET /instances
+
+step "Terminate $id"
+api DELETE "/instances/$id"
+
+step "Show it once more"
+api GET "/instances/$id"
+
+printf '\nDone: launched, listed and terminated %s through %s.\n' "$id" "$url"

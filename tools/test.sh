@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Run the whole test suite: unit tests, and integration tests against a real Keystone and the
+# moto AWS emulator, both started on 127.0.0.1 for this run and stopped at the end.
+#
+# Environment:
+#   AWS_HYBRID_CACHE   where the Python venv and the cargo target directory are kept between
+#                      runs (default: $HOME/.cache/aws-hybrid)
+#   CARGO_TARGET_DIR   overrides the cargo target directory
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cache=${AWS_HYBRID_CACHE:-$HOME/.cache/aws-hybrid}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$cache/target}
+export AWS_EC2_METADATA_DISABLED=true
+
+echo "==> Python environment (Keystone, moto, openstackclient)"
+venv=$("$root/tools/setup-venv.sh" | tail -n 1)
+
+echo "==> Building aws-hybrid and its tests"
+cd "$root"
+cargo build --locked --all-targets
+
+state=$(mktemp -d /tmp/aws-hybrid-test.XXXXXX)
+trap '"$root/tools/harness/down.sh" "$state" >/dev/null 2>&1 || true' EXIT
+echo "==> Starting Keystone and the AWS emulator in $state"
+"$root/tools/harness/up.sh" "$state"
+
+echo "==> Harness and fault proxy self-tests"
+AWS_HYBRID_STATE_DIR="$state" "$venv/bin/python" -m unittest discover -s "$root/tools/tests" -p "test_*.py"
+
+echo "==> Rust tests"
+AWS_HYBRID_TEST_ENV="$state/env.json" cargo test --locked --all-targets
