@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The main job, end to end on 127.0.0.1: build aws-hybrid, start Keystone and the AWS emulator,
-# start the service registered in the Keystone catalog, then, as a member of project alpha and
-# through the catalog endpoint, launch an EC2 instance, list it and terminate it.
+# The main job, end to end on 127.0.0.1. Build aws-hybrid, start Keystone and the AWS emulator,
+# and start the service registered in the Keystone catalog. Then, as a member of project alpha,
+# launch an EC2 instance through the catalog endpoint, list it and terminate it.
 #
 # Environment:
 #   AWS_HYBRID_CACHE      venv and cargo target cache (default: $HOME/.cache/aws-hybrid)
@@ -31,15 +31,15 @@ step "Starting Keystone and the AWS emulator"
 "$root/tools/harness/up.sh" "$state"
 
 step "Starting aws-hybrid-api"
-"$CARGO_TARGET_DIR/debug/aws-hybrid-api" --config-file "$state/aws-hybrid.conf" \
-    >"$state/logs/aws-hybrid-api.log" 2>&1 &
-echo $! >"$state/pids/aws-hybrid-api.pid"
+# shellcheck source=tools/harness/common.sh
+. "$root/tools/harness/common.sh"
 port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["api_port"])' "$state/env.json")
-for _ in $(seq 1 100); do
-    curl -sf "http://127.0.0.1:$port/healthcheck" >/dev/null && break
-    sleep 0.1
-done
-curl -sf "http://127.0.0.1:$port/healthcheck" >/dev/null || {
+if port_open "$port"; then
+    die "127.0.0.1:$port is already in use; stop the process listening there first"
+fi
+api_pid=$(start_process "$state/pids" aws-hybrid-api "$port" "$state/logs/aws-hybrid-api.log" \
+    "$CARGO_TARGET_DIR/debug/aws-hybrid-api" --config-file "$state/aws-hybrid.conf")
+wait_http_status "http://127.0.0.1:$port/healthcheck" 200 30 "$api_pid" || {
     echo "aws-hybrid-api did not start; its log:" >&2
     cat "$state/logs/aws-hybrid-api.log" >&2
     exit 1
@@ -55,11 +55,14 @@ openstack="$venv/bin/openstack"
 token=$("$openstack" token issue -f value -c id)
 echo "got a project-scoped token for project alpha (not shown)"
 url=$("$openstack" catalog list -f json | "$venv/bin/python" -c '
-import json, re, sys
+import json, sys
 for service in json.load(sys.stdin):
     if service["Type"] == "aws-hybrid":
-        print(re.search(r"public: (\S+)", service["Endpoints"]).group(1))
+        for endpoint in service["Endpoints"]:
+            if endpoint["interface"] == "public" and endpoint["region_id"] == "RegionOne":
+                print(endpoint["url"].rstrip("/"))
 ')
+[[ -n $url ]] || { echo "the catalog has no public aws-hybrid endpoint in RegionOne" >&2; exit 1; }
 echo "catalog endpoint of service type aws-hybrid: $url"
 
 api() {
@@ -71,8 +74,14 @@ api() {
 }
 
 step "Pick an Amazon image"
-image=$(curl -sS -H "X-Auth-Token: $token" "$url/images?owner=amazon&limit=1" |
-    "$venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["images"][0]["id"])')
+images=$(curl -sS -H "X-Auth-Token: $token" "$url/images?owner=amazon&limit=1")
+image=$(printf '%s' "$images" | "$venv/bin/python" -c '
+import json, sys
+body = json.load(sys.stdin)
+if not body.get("images"):
+    sys.exit("no Amazon image listed: %s" % json.dumps(body))
+print(body["images"][0]["id"])
+')
 echo "image: $image"
 
 step "Launch an instance"
