@@ -14,7 +14,8 @@ use super::context::Identity;
 use crate::config::KeystoneAuthtokenOpts;
 use crate::secret::Secret;
 
-/// The service token is renewed when less than this much of its life is left.
+/// The service token is renewed when less than this much of its life is left, or a tenth of
+/// its lifetime for tokens shorter than 20 minutes.
 const RENEW_MARGIN: chrono::Duration = chrono::Duration::seconds(120);
 /// Upper bound on one call to Keystone, so that a hung Keystone becomes a 503, not a hang.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
@@ -34,7 +35,8 @@ pub enum ValidateError {
 
 struct ServiceToken {
     token: Secret,
-    expires_at: DateTime<Utc>,
+    /// When to obtain a new token instead of using this one.
+    renew_at: DateTime<Utc>,
     /// Versioned identity URL (ending in `/v3`) taken from the catalog for the configured
     /// interface and region.
     identity_url: String,
@@ -112,7 +114,7 @@ impl KeystoneClient {
         let mut slot = self.service_token.lock().await;
         let reusable = slot
             .as_ref()
-            .filter(|current| !force_renew && current.expires_at - Utc::now() > RENEW_MARGIN);
+            .filter(|current| !force_renew && Utc::now() < current.renew_at);
         if let Some(current) = reusable {
             return Ok(current.clone());
         }
@@ -160,9 +162,10 @@ impl KeystoneClient {
             .map_err(|e| ValidateError::Unavailable(format!("unreadable token response: {e}")))?;
         let identity_url = self.identity_url(&parsed.token.catalog)?;
         tracing::info!(identity_url = %identity_url, expires_at = %parsed.token.expires_at, "obtained the service token");
+        let lifetime = parsed.token.expires_at - parsed.token.issued_at;
         Ok(ServiceToken {
             token,
-            expires_at: parsed.token.expires_at,
+            renew_at: parsed.token.expires_at - RENEW_MARGIN.min(lifetime / 10),
             identity_url,
         })
     }
@@ -254,6 +257,7 @@ struct ServiceTokenBody {
 
 #[derive(Deserialize)]
 struct ServiceTokenData {
+    issued_at: DateTime<Utc>,
     expires_at: DateTime<Utc>,
     #[serde(default)]
     catalog: Vec<CatalogService>,

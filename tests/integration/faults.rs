@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use serde_json::json;
 
-use crate::common::{FaultProxy, Service, ServiceOptions, error_item, project};
+use crate::common::{FaultProxy, Service, ServiceOptions, error_item, http, project};
 
 async fn service_behind(proxy: &FaultProxy, p: &crate::common::Project) -> Service {
     let mut options = ServiceOptions::new(&[p]);
@@ -210,4 +210,45 @@ async fn stop_of_pending_instance_is_409_with_state() {
         "{}",
         item["detail"]
     );
+}
+
+#[tokio::test]
+async fn concurrent_lists_share_one_walk() {
+    let projects = [project("alpha").await, project("alpha").await, project("alpha").await];
+    let proxy = FaultProxy::start();
+    let mut options = ServiceOptions::new(&[&projects[0], &projects[1], &projects[2]]);
+    options.aws_endpoint = proxy.url.clone();
+    let service = Service::start(options).await;
+    let mut launched = Vec::new();
+    for p in &projects {
+        launched.push(service.launch(&p.member_token, "shared-account").await);
+    }
+    // Validate every token once, so the burst below measures only the AWS side.
+    for p in &projects {
+        assert_eq!(service.get("/v1/instances", &p.member_token).send().await.unwrap().status(), 200);
+    }
+    let before = proxy.calls("DescribeInstances").await;
+    let mut burst = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let index = i % 3;
+        let request = http()
+            .get(format!("{}/v1/instances", service.url))
+            .header("X-Auth-Token", &projects[index].member_token);
+        burst.spawn(async move {
+            let body: serde_json::Value = request.send().await.unwrap().json().await.unwrap();
+            (index, body)
+        });
+    }
+    while let Some(joined) = burst.join_next().await {
+        let (index, body) = joined.unwrap();
+        let ids: Vec<&str> = body["instances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, vec![launched[index].as_str()]);
+    }
+    let walks = proxy.calls("DescribeInstances").await - before;
+    assert!(walks < 10, "20 concurrent lists made {walks} DescribeInstances calls");
 }

@@ -195,3 +195,22 @@ async fn cached_token_expires_east_of_utc() {
 async fn cached_token_expires_west_of_utc() {
     short_token_expires_in_cache("America/Los_Angeles").await;
 }
+
+#[tokio::test]
+async fn service_token_is_renewed_before_expiry() {
+    let p = project("alpha").await;
+    // The service authenticates at a Keystone whose tokens last 5 s.
+    let short_lived = Keystone::start(Some(5));
+    let mut options = ServiceOptions::new(&[&p]);
+    options.keystone_url = short_lived.url();
+    let service = Service::start(options).await;
+    let first = service.get("/v1/instances", &p.member_token).send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let second = service.get("/v1/instances", &p.reader_token).send().await.unwrap();
+    assert_eq!(second.status(), 200);
+    let log = service.log();
+    assert_eq!(log.matches("obtained the service token").count(), 2, "{log}");
+    // Renewed ahead of expiry, not after Keystone rejected an expired token.
+    assert!(!log.contains("Keystone rejected the service token"), "{log}");
+}

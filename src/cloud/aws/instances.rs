@@ -1,6 +1,7 @@
 //! EC2 instances, confined to the calling project by the `aws-hybrid:project-id` tag.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use aws_sdk_ec2::primitives::DateTimeFormat;
 use aws_sdk_ec2::types::{self as ec2, Filter, ResourceType, Tag, TagSpecification};
@@ -28,19 +29,27 @@ pub(super) async fn list(
     scope: Scope<'_>,
     wanted: &InstanceFilter,
 ) -> Result<Vec<Instance>, CloudError> {
-    let mut filters = vec![filter(&format!("tag:{TAG_PROJECT_ID}"), scope.project_id)];
-    let optional = [
-        ("instance-state-name", &wanted.state),
-        ("tag:Name", &wanted.name),
-        ("instance-type", &wanted.instance_type),
-        ("image-id", &wanted.image_id),
-    ];
-    for (name, value) in optional {
-        if let Some(value) = value {
-            filters.push(filter(name, value));
-        }
-    }
+    let all = driver.coalesced_walk(scope, || walk_account(driver, scope)).await?;
+    let matches = |expected: &Option<String>, actual: Option<&str>| {
+        expected.as_deref().is_none_or(|e| actual == Some(e))
+    };
+    Ok(all
+        .iter()
+        .filter(|i| i.project_id == scope.project_id)
+        .filter(|i| matches(&wanted.state, Some(&i.state)))
+        .filter(|i| matches(&wanted.name, i.name.as_deref()))
+        .filter(|i| matches(&wanted.instance_type, Some(&i.instance_type)))
+        .filter(|i| matches(&wanted.image_id, i.image_id.as_deref()))
+        .cloned()
+        .collect())
+}
+
+/// Every instance the service created in the scope's account and region, of all projects,
+/// in ascending id order. One walk serves every project mapped to the account, which is what
+/// lets concurrent lists share it.
+async fn walk_account(driver: &AwsDriver, scope: Scope<'_>) -> Result<Arc<Vec<Instance>>, CloudError> {
     let client = driver.client(scope);
+    let filters = vec![filter("tag-key", TAG_PROJECT_ID)];
     let mut instances = Vec::new();
     let mut next_token: Option<String> = None;
     for _ in 0..MAX_PAGES {
@@ -61,9 +70,8 @@ pub(super) async fn list(
             .filter(|t| !t.is_empty())
             .map(str::to_owned);
         if next_token.is_none() {
-            instances.retain(|i: &Instance| i.project_id == scope.project_id);
             instances.sort_by(|a, b| a.id.cmp(&b.id));
-            return Ok(instances);
+            return Ok(Arc::new(instances));
         }
     }
     Err(CloudError::Unavailable {

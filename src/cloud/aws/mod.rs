@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use tokio::sync::OnceCell;
 use aws_sdk_ec2::config::retry::RetryConfig;
 use aws_sdk_ec2::config::timeout::TimeoutConfig;
 use aws_sdk_ec2::config::{BehaviorVersion, Credentials, Region as SdkRegion};
@@ -30,12 +31,15 @@ const INSTANCE_TYPE_CACHE_TIME: Duration = Duration::from_secs(3600);
 /// Clients and caches are per (access key id, region).
 type ClientKey = (String, String);
 type InstanceTypeCache = HashMap<ClientKey, (Arc<Vec<InstanceType>>, Instant)>;
+/// An instance walk of one account and region that concurrent callers share.
+type Walk = Arc<OnceCell<Result<Arc<Vec<Instance>>, CloudError>>>;
 
 pub struct AwsDriver {
     opts: AwsOpts,
     clients: Mutex<HashMap<ClientKey, aws_sdk_ec2::Client>>,
     recent_launches: Mutex<HashMap<String, (Instance, Instant)>>,
     instance_types: Mutex<InstanceTypeCache>,
+    walks: Mutex<HashMap<ClientKey, Walk>>,
 }
 
 impl AwsDriver {
@@ -45,6 +49,7 @@ impl AwsDriver {
             clients: Mutex::new(HashMap::new()),
             recent_launches: Mutex::new(HashMap::new()),
             instance_types: Mutex::new(HashMap::new()),
+            walks: Mutex::new(HashMap::new()),
         }
     }
 
@@ -87,6 +92,30 @@ impl AwsDriver {
             builder = builder.endpoint_url(endpoint);
         }
         builder.build()
+    }
+
+    /// Run `walk`, or join the walk of the same account and region already under way, so that
+    /// identical concurrent lists make one DescribeInstances walk instead of one each. A walk is
+    /// shared only while it runs: a list that starts after it ends makes a new one.
+    async fn coalesced_walk<F, Fut>(&self, scope: Scope<'_>, walk: F) -> Result<Arc<Vec<Instance>>, CloudError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Arc<Vec<Instance>>, CloudError>>,
+    {
+        let key = (scope.tenant.access_key_id.clone(), scope.region.to_owned());
+        let shared = self
+            .walks
+            .lock()
+            .expect("walk table lock poisoned")
+            .entry(key.clone())
+            .or_default()
+            .clone();
+        let result = shared.get_or_init(walk).await.clone();
+        let mut walks = self.walks.lock().expect("walk table lock poisoned");
+        if walks.get(&key).is_some_and(|current| Arc::ptr_eq(current, &shared)) {
+            walks.remove(&key);
+        }
+        result
     }
 
     fn remember_launch(&self, instance: &Instance) {
