@@ -85,6 +85,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/healthcheck", get(healthcheck))
         .nest("/v1", v1)
         .fallback(not_found)
+        .layer(middleware::from_fn(method_not_allowed))
         .layer(middleware::from_fn_with_state(
             state.auth.clone(),
             crate::auth::middleware::layer,
@@ -99,6 +100,36 @@ pub fn router(state: SharedState) -> Router {
 
 async fn healthcheck() -> (StatusCode, &'static str) {
     (StatusCode::OK, "OK")
+}
+
+/// Middleware: gives the router's bare 405 an API-SIG body, keeping its `Allow` header.
+async fn method_not_allowed(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED {
+        return response;
+    }
+    let allow = response
+        .headers()
+        .get(header::ALLOW)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let mut error = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!(
+            "{method} is not allowed on {path}; allowed methods: {}.",
+            allow.as_deref().unwrap_or("none")
+        ),
+    );
+    error.allow = allow;
+    error.into_response()
 }
 
 async fn not_found(uri: axum::http::Uri) -> ApiError {

@@ -174,3 +174,19 @@ async fn catalog_endpoint_lists_project_instances() {
     assert_eq!(reader.status(), 201);
     service.assert_log_free_of(&[&token, &alpha.member.password, &alpha.aws_secret_access_key]);
 }
+
+#[tokio::test]
+async fn wrong_method_gets_405_with_allow() {
+    let p = project("alpha").await;
+    let service = Service::start(ServiceOptions::new(&[&p])).await;
+    let response = http()
+        .put(format!("{}/v1/instances", service.url))
+        .header("X-Auth-Token", &p.member_token)
+        .send()
+        .await
+        .unwrap();
+    let allow = response.headers()["allow"].to_str().unwrap().to_owned();
+    assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
+    let item = error_item(response, 405).await;
+    assert_eq!(item["code"], "aws-hybrid.method_not_allowed");
+}

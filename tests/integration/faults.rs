@@ -214,7 +214,11 @@ async fn stop_of_pending_instance_is_409_with_state() {
 
 #[tokio::test]
 async fn concurrent_lists_share_one_walk() {
-    let projects = [project("alpha").await, project("alpha").await, project("alpha").await];
+    let projects = [
+        project("alpha").await,
+        project("alpha").await,
+        project("alpha").await,
+    ];
     let proxy = FaultProxy::start();
     let mut options = ServiceOptions::new(&[&projects[0], &projects[1], &projects[2]]);
     options.aws_endpoint = proxy.url.clone();
@@ -225,7 +229,15 @@ async fn concurrent_lists_share_one_walk() {
     }
     // Validate every token once, so the burst below measures only the AWS side.
     for p in &projects {
-        assert_eq!(service.get("/v1/instances", &p.member_token).send().await.unwrap().status(), 200);
+        assert_eq!(
+            service
+                .get("/v1/instances", &p.member_token)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
     }
     let before = proxy.calls("DescribeInstances").await;
     let mut burst = tokio::task::JoinSet::new();
@@ -250,5 +262,8 @@ async fn concurrent_lists_share_one_walk() {
         assert_eq!(ids, vec![launched[index].as_str()]);
     }
     let walks = proxy.calls("DescribeInstances").await - before;
-    assert!(walks < 10, "20 concurrent lists made {walks} DescribeInstances calls");
+    assert!(
+        walks < 10,
+        "20 concurrent lists made {walks} DescribeInstances calls"
+    );
 }

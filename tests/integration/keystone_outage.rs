@@ -204,13 +204,95 @@ async fn service_token_is_renewed_before_expiry() {
     let mut options = ServiceOptions::new(&[&p]);
     options.keystone_url = short_lived.url();
     let service = Service::start(options).await;
-    let first = service.get("/v1/instances", &p.member_token).send().await.unwrap();
+    let first = service
+        .get("/v1/instances", &p.member_token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(first.status(), 200);
     tokio::time::sleep(Duration::from_secs(6)).await;
-    let second = service.get("/v1/instances", &p.reader_token).send().await.unwrap();
+    let second = service
+        .get("/v1/instances", &p.reader_token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(second.status(), 200);
     let log = service.log();
-    assert_eq!(log.matches("obtained the service token").count(), 2, "{log}");
+    assert_eq!(
+        log.matches("obtained the service token").count(),
+        2,
+        "{log}"
+    );
     // Renewed ahead of expiry, not after Keystone rejected an expired token.
-    assert!(!log.contains("Keystone rejected the service token"), "{log}");
+    assert!(
+        !log.contains("Keystone rejected the service token"),
+        "{log}"
+    );
+}
+
+#[tokio::test]
+async fn service_token_needs_service_role() {
+    let p = project("alpha").await;
+    let service = Service::start(ServiceOptions::new(&[&p])).await;
+    // A member's token is a valid token, but not a service token.
+    let response = service
+        .get("/v1/instances", &p.member_token)
+        .header("X-Service-Token", &p.reader_token)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.headers().get("www-authenticate").is_some());
+    error_item(response, 401).await;
+
+    let e = env();
+    let service_token = issue_token(
+        &e.keystone_url,
+        &e.service_user.username,
+        &e.service_user.password,
+        Some(&e.service_user.project_name),
+    )
+    .await;
+    let response = service
+        .get("/v1/instances", &p.member_token)
+        .header("X-Service-Token", &service_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    service.assert_log_free_of(&[&service_token, &e.service_user.password]);
+}
+
+#[tokio::test]
+async fn expired_user_token_passes_with_service_token() {
+    let p = project("alpha").await;
+    let short_lived = Keystone::start(Some(5));
+    let service = Service::start(ServiceOptions::new(&[&p])).await;
+    let user_token = short_lived_token(&short_lived, &p).await;
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    let response = service
+        .get("/v1/instances", &user_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        401,
+        "the expired token alone is rejected"
+    );
+
+    let e = env();
+    let service_token = issue_token(
+        &e.keystone_url,
+        &e.service_user.username,
+        &e.service_user.password,
+        Some(&e.service_user.project_name),
+    )
+    .await;
+    let response = service
+        .get("/v1/instances", &user_token)
+        .header("X-Service-Token", &service_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{}", service.log());
 }

@@ -29,7 +29,9 @@ pub(super) async fn list(
     scope: Scope<'_>,
     wanted: &InstanceFilter,
 ) -> Result<Vec<Instance>, CloudError> {
-    let all = driver.coalesced_walk(scope, || walk_account(driver, scope)).await?;
+    let all = driver
+        .coalesced_walk(scope, || walk_account(driver, scope))
+        .await?;
     let matches = |expected: &Option<String>, actual: Option<&str>| {
         expected.as_deref().is_none_or(|e| actual == Some(e))
     };
@@ -47,7 +49,10 @@ pub(super) async fn list(
 /// Every instance the service created in the scope's account and region, of all projects,
 /// in ascending id order. One walk serves every project mapped to the account, which is what
 /// lets concurrent lists share it.
-async fn walk_account(driver: &AwsDriver, scope: Scope<'_>) -> Result<Arc<Vec<Instance>>, CloudError> {
+async fn walk_account(
+    driver: &AwsDriver,
+    scope: Scope<'_>,
+) -> Result<Arc<Vec<Instance>>, CloudError> {
     let client = driver.client(scope);
     let filters = vec![filter("tag-key", TAG_PROJECT_ID)];
     let mut instances = Vec::new();

@@ -11,10 +11,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use tokio::sync::OnceCell;
 use aws_sdk_ec2::config::retry::RetryConfig;
 use aws_sdk_ec2::config::timeout::TimeoutConfig;
 use aws_sdk_ec2::config::{BehaviorVersion, Credentials, Region as SdkRegion};
+use tokio::sync::OnceCell;
 
 use super::{
     AvailabilityZone, CloudDriver, CloudError, Image, ImageFilter, Instance, InstanceAction,
@@ -97,7 +97,11 @@ impl AwsDriver {
     /// Run `walk`, or join the walk of the same account and region already under way, so that
     /// identical concurrent lists make one DescribeInstances walk instead of one each. A walk is
     /// shared only while it runs: a list that starts after it ends makes a new one.
-    async fn coalesced_walk<F, Fut>(&self, scope: Scope<'_>, walk: F) -> Result<Arc<Vec<Instance>>, CloudError>
+    async fn coalesced_walk<F, Fut>(
+        &self,
+        scope: Scope<'_>,
+        walk: F,
+    ) -> Result<Arc<Vec<Instance>>, CloudError>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Arc<Vec<Instance>>, CloudError>>,
@@ -112,7 +116,10 @@ impl AwsDriver {
             .clone();
         let result = shared.get_or_init(walk).await.clone();
         let mut walks = self.walks.lock().expect("walk table lock poisoned");
-        if walks.get(&key).is_some_and(|current| Arc::ptr_eq(current, &shared)) {
+        if walks
+            .get(&key)
+            .is_some_and(|current| Arc::ptr_eq(current, &shared))
+        {
             walks.remove(&key);
         }
         result
