@@ -13,6 +13,7 @@ pub mod logging;
 pub mod secret;
 pub mod server;
 pub mod tenancy;
+pub mod upgrade_check;
 
 /// Versions of this service and of the cloud SDK crates it was built with.
 pub fn version_report() -> String {

@@ -33,6 +33,9 @@ pub enum StartError {
 /// Load everything the service needs, then serve until SIGTERM or SIGINT.
 pub async fn run(config: Config, started: Instant) -> Result<(), StartError> {
     let tenants = TenantMap::load(&config.tenancy.mapping_file, &config.aws.region)?;
+    if let Some(warning) = crate::tenancy::permission_warning(&config.tenancy.mapping_file) {
+        tracing::warn!("{warning}");
+    }
     tracing::info!(
         mapping_file = %config.tenancy.mapping_file.display(),
         projects = tenants.len(),

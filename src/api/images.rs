@@ -18,7 +18,7 @@ use crate::cloud::ImageFilter;
 pub fn routes() -> Router<SharedState> {
     Router::new()
         .route("/images", get(list))
-        .route("/images/{id}", get(show))
+        .route("/images/{image_id}", get(show))
 }
 
 #[derive(Debug, Deserialize)]

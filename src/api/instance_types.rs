@@ -18,7 +18,7 @@ use crate::auth::policy::{Access, enforce};
 pub fn routes() -> Router<SharedState> {
     Router::new()
         .route("/instance-types", get(list))
-        .route("/instance-types/{name}", get(show))
+        .route("/instance-types/{instance_type}", get(show))
 }
 
 #[derive(Debug, Deserialize)]

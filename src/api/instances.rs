@@ -36,8 +36,8 @@ const STATES: [&str; 6] = [
 pub fn routes() -> Router<SharedState> {
     Router::new()
         .route("/instances", get(list).post(create))
-        .route("/instances/{id}", get(show).delete(terminate))
-        .route("/instances/{id}/action", post(action))
+        .route("/instances/{instance_id}", get(show).delete(terminate))
+        .route("/instances/{instance_id}/action", post(action))
 }
 
 #[derive(Debug, Deserialize)]

@@ -26,6 +26,25 @@ use crate::config::Config;
 use crate::tenancy::TenantMap;
 use error::ApiError;
 
+/// Every route the router serves, as (method, path) with the path parameter names the api-ref
+/// uses. A test checks this table against the running router and against the api-ref.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/"),
+    ("GET", "/v1/"),
+    ("GET", "/healthcheck"),
+    ("GET", "/v1/instances"),
+    ("POST", "/v1/instances"),
+    ("GET", "/v1/instances/{instance_id}"),
+    ("DELETE", "/v1/instances/{instance_id}"),
+    ("POST", "/v1/instances/{instance_id}/action"),
+    ("GET", "/v1/regions"),
+    ("GET", "/v1/availability-zones"),
+    ("GET", "/v1/instance-types"),
+    ("GET", "/v1/instance-types/{instance_type}"),
+    ("GET", "/v1/images"),
+    ("GET", "/v1/images/{image_id}"),
+];
+
 /// What every handler can reach.
 pub struct AppState {
     pub config: Arc<Config>,

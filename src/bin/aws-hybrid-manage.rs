@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 use aws_hybrid::config::{self, Config, default_config_files};
 use aws_hybrid::tenancy::{self, TenantMap};
+use aws_hybrid::upgrade_check;
 
 /// Manage an aws-hybrid deployment.
 #[derive(Debug, Parser)]
@@ -35,6 +36,28 @@ enum Command {
         #[command(subcommand)]
         command: MappingsCommand,
     },
+    /// Deployment status.
+    Status {
+        #[command(subcommand)]
+        command: StatusCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum StatusCommand {
+    /// Check that this deployment can run this release: configuration, tenant mapping file and
+    /// Keystone. Exits 0 when every check succeeds, 1 when one has a warning, 2 when one fails.
+    #[command(name = "upgrade")]
+    Upgrade {
+        #[command(subcommand)]
+        command: UpgradeCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UpgradeCommand {
+    /// Run the upgrade checks.
+    Check,
 }
 
 #[derive(Debug, Subcommand)]
@@ -77,6 +100,7 @@ fn run(args: &Args) -> Result<(), String> {
         Command::Mappings {
             command: MappingsCommand::Sample,
         } => print!("{}", tenancy::render_sample()),
+        Command::Status { .. } => unreachable!("handled in main"),
         Command::Mappings {
             command: MappingsCommand::Check,
         } => {
@@ -101,6 +125,16 @@ fn run(args: &Args) -> Result<(), String> {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Command::Status { .. } = args.command {
+        let files = if args.config_files.is_empty() {
+            default_config_files()
+        } else {
+            args.config_files.clone()
+        };
+        let report = upgrade_check::run(&files, args.config_dir.as_deref());
+        print!("{}", report.render());
+        return ExitCode::from(report.exit_code());
+    }
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

@@ -64,6 +64,22 @@ const SAMPLE: &str = "\
 #aws_secret_access_key = je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY
 ";
 
+/// A warning naming the file and the fix when the mapping file can be read by its group or by
+/// other users; `None` when its mode is 0600 or stricter (or cannot be read).
+pub fn permission_warning(path: &std::path::Path) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+
+    let mode = std::fs::metadata(path).ok()?.permissions().mode();
+    (mode & 0o077 != 0).then(|| {
+        format!(
+            "{} has mode {:04o} and holds AWS secret keys: make it readable by the service user only (chmod 600 {})",
+            path.display(),
+            mode & 0o7777,
+            path.display()
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

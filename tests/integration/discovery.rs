@@ -190,3 +190,90 @@ async fn wrong_method_gets_405_with_allow() {
     let item = error_item(response, 405).await;
     assert_eq!(item["code"], "aws-hybrid.method_not_allowed");
 }
+
+#[tokio::test]
+async fn log_lines_carry_request_and_project_ids() {
+    let p = project("alpha").await;
+    let service = Service::start(ServiceOptions::new(&[&p])).await;
+    let response = service
+        .get("/v1/instances", &p.member_token)
+        .send()
+        .await
+        .unwrap();
+    let request_id = response.headers()["x-openstack-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(response.status(), 200);
+    let log = service.log();
+    let lines: Vec<&str> = log.lines().filter(|l| l.contains(&request_id)).collect();
+    assert!(!lines.is_empty(), "{log}");
+    let served = lines
+        .iter()
+        .find(|l| l.contains("request served"))
+        .expect("a request served line");
+    // oslo.log's context block: [global_request_id request_id user_id project_id - - - -]
+    let context = format!("[None {request_id} {} {} - - - -]", p.member_id, p.id);
+    assert!(served.contains(&context), "{served}");
+    assert!(
+        served.contains(" INFO aws_hybrid.api.request_id "),
+        "{served}"
+    );
+    let startup = log
+        .lines()
+        .find(|l| l.contains("aws-hybrid-api is ready"))
+        .expect("a ready line");
+    assert!(startup.contains(" [-] "), "{startup}");
+}
+
+#[tokio::test]
+async fn json_logs_when_configured() {
+    let p = project("alpha").await;
+    let mut options = ServiceOptions::new(&[&p]);
+    options
+        .env
+        .push(("OS_DEFAULT__USE_JSON".into(), "true".into()));
+    let service = Service::start(options).await;
+    let response = service
+        .get("/v1/instances", &p.member_token)
+        .send()
+        .await
+        .unwrap();
+    let request_id = response.headers()["x-openstack-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let log = service.log();
+    let mut with_project = 0;
+    for line in log.lines() {
+        let entry: Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        // Lines written before authentication finished have the request id but no project yet.
+        if entry["span"]["request_id"] == request_id.as_str()
+            && entry["span"]["project_id"] == p.id.as_str()
+        {
+            with_project += 1;
+        }
+    }
+    assert!(with_project > 0, "{log}");
+}
+
+#[tokio::test]
+async fn sigterm_lets_requests_in_flight_finish() {
+    let p = project("alpha").await;
+    let mut service = Service::start(ServiceOptions::new(&[&p])).await;
+    // Walking every instance type of the emulator takes a few seconds: long enough to be in
+    // flight when the signal arrives.
+    let slow = tokio::spawn(
+        service
+            .get("/v1/instance-types?limit=1", &p.member_token)
+            .send(),
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    service.terminate();
+    let response = slow.await.unwrap().unwrap();
+    assert_eq!(response.status(), 200);
+    let exited = service.wait_exit(std::time::Duration::from_secs(10)).await;
+    assert_eq!(exited, Some(true), "{}", service.log());
+    assert!(service.log().contains("SIGTERM received"));
+}

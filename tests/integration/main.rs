@@ -1,6 +1,7 @@
 //! Integration tests: every test talks over HTTP to an aws-hybrid process that validates real
 //! Keystone tokens and calls the moto AWS emulator, both started by `tools/harness/up.sh`.
 
+mod api_ref;
 mod auth;
 mod common;
 mod config_errors;
@@ -8,4 +9,5 @@ mod discovery;
 mod faults;
 mod instances;
 mod keystone_outage;
+mod manage;
 mod read_only;

@@ -1,0 +1,1 @@
+"""openstackclient plugin for aws-hybrid, the OpenStack service that manages AWS resources."""

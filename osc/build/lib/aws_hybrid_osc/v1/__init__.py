@@ -1,0 +1,1 @@
+"""Commands for version 1 of the aws-hybrid API."""
