@@ -10,8 +10,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-cache=${AWS_HYBRID_CACHE:-$HOME/.cache/aws-hybrid}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$cache/target}
+# shellcheck source=tools/cargo-target.sh
+. "$root/tools/cargo-target.sh"
 export AWS_EC2_METADATA_DISABLED=true
 state=${AWS_HYBRID_DEMO_DIR:-/tmp/aws-hybrid-demo}
 
@@ -68,13 +68,14 @@ echo "catalog endpoint of service type aws-hybrid: $url"
 api() {
     local method=$1 path=$2
     shift 2
-    printf '\n$ curl -X %s %s%s\n' "$method" "$url" "$path"
+    # shellcheck disable=SC2016 # $TOKEN is printed literally, never the token itself
+    printf '\n$ curl -X %s -H "X-Auth-Token: $TOKEN" %s%s %s\n' "$method" "$url" "$path" "$*"
     curl -sS -X "$method" -H "X-Auth-Token: $token" -H 'Content-Type: application/json' \
         -w '\nHTTP %{http_code}\n' "$@" "$url$path"
 }
 
-step "Pick an Amazon image"
-images=$(curl -sS -H "X-Auth-Token: $token" "$url/images?owner=amazon&limit=1")
+step "Pick an Amazon x86_64 image (t3.micro is an x86_64 type)"
+images=$(curl -sS -H "X-Auth-Token: $token" "$url/images?owner=amazon&architecture=x86_64&limit=1")
 image=$(printf '%s' "$images" | "$venv/bin/python" -c '
 import json, sys
 body = json.load(sys.stdin)
@@ -100,3 +101,6 @@ step "Show it once more"
 api GET "/instances/$id"
 
 printf '\nDone: launched, listed and terminated %s through %s.\n' "$id" "$url"
+if [[ ${AWS_HYBRID_DEMO_KEEP:-0} == 1 ]]; then
+    printf 'Everything is still running; stop it with: tools/harness/down.sh %s\n' "$state"
+fi

@@ -9,8 +9,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-cache=${AWS_HYBRID_CACHE:-$HOME/.cache/aws-hybrid}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$cache/target}
+# shellcheck source=tools/cargo-target.sh
+. "$root/tools/cargo-target.sh"
 export AWS_EC2_METADATA_DISABLED=true
 
 echo "==> Python environment (Keystone, moto, openstackclient)"

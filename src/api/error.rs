@@ -106,9 +106,9 @@ impl IntoResponse for ApiError {
             item["request_id"] = json!(id);
         }
         if self.status.is_server_error() {
-            tracing::error!(status = self.status.as_u16(), code = %self.full_code(), detail = %self.detail, "request failed");
+            tracing::error!(status = self.status.as_u16(), code = %self.full_code(), detail = ?self.detail, "request failed");
         } else {
-            tracing::info!(status = self.status.as_u16(), code = %self.full_code(), detail = %self.detail, "request rejected");
+            tracing::info!(status = self.status.as_u16(), code = %self.full_code(), detail = ?self.detail, "request rejected");
         }
         let mut response = (self.status, axum::Json(json!({ "errors": [item] }))).into_response();
         let headers = response.headers_mut();

@@ -9,6 +9,9 @@ use serde::de::DeserializeOwned;
 use super::error::ApiError;
 use crate::auth::RequestContext;
 
+/// Largest request body accepted: axum's default limit, far above any request this API takes.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
 /// JSON body; unknown fields are rejected by the target type's `deny_unknown_fields`.
 pub struct ApiJson<T>(pub T);
 
@@ -28,11 +31,25 @@ where
 }
 
 fn json_rejection(rejection: JsonRejection) -> ApiError {
+    if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("The request body is larger than {MAX_BODY_BYTES} bytes; send a smaller body."),
+        );
+    }
     let detail = match &rejection {
         JsonRejection::MissingJsonContentType(_) => {
             "The request body must be JSON: send Content-Type: application/json.".to_owned()
         }
-        _ => format!("The request body is invalid: {}", rejection.body_text()),
+        _ => {
+            // Drop axum's "Failed to deserialize the JSON body into the target type" prefix.
+            let text = rejection.body_text();
+            let reason = text
+                .split_once(": ")
+                .map_or(text.as_str(), |(_, reason)| reason);
+            format!("The request body is invalid: {reason}")
+        }
     };
     ApiError::bad_request("invalid_body", detail)
 }
@@ -54,6 +71,11 @@ where
         }
     }
 }
+
+/// The query of a route that takes no parameters: any parameter is rejected.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoQuery {}
 
 fn query_rejection(rejection: QueryRejection) -> ApiError {
     ApiError::bad_request(

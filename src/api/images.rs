@@ -8,7 +8,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::ApiError;
-use super::extract::ApiQuery;
+use super::extract::{ApiQuery, NoQuery};
+use super::openapi::*;
 use super::pagination::{next_link, paginate, parse_limit};
 use super::{SharedState, validate};
 use crate::auth::RequestContext;
@@ -46,6 +47,13 @@ fn check_owner(owner: &str) -> Result<(), ApiError> {
     ))
 }
 
+#[utoipa::path(get, path = "/v1/images", tag = "images",
+    params(("limit" = Option<usize>, Query), ("marker" = Option<String>, Query), ("owner" = Option<String>, Query),
+           ("name" = Option<String>, Query), ("state" = Option<String>, Query), ("architecture" = Option<String>, Query)),
+    responses((status = 200, description = "AMIs of the owner", body = ImageList), (status = 400, description = "Invalid query or body", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+        (status = 403, description = "Role not allowed, token not project-scoped, or project not mapped", body = ErrorBody),
+        (status = 503, description = "Keystone or AWS unavailable or throttling", body = ErrorBody)))]
 async fn list(
     State(state): State<SharedState>,
     context: RequestContext,
@@ -88,10 +96,18 @@ async fn list(
     Ok(axum::Json(body))
 }
 
+#[utoipa::path(get, path = "/v1/images/{image_id}", tag = "images",
+    params(("image_id" = String, Path)),
+    responses((status = 200, description = "One AMI", body = ImageShow),
+        (status = 404, description = "No such image", body = ErrorBody), (status = 400, description = "Invalid query or body", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+        (status = 403, description = "Role not allowed, token not project-scoped, or project not mapped", body = ErrorBody),
+        (status = 503, description = "Keystone or AWS unavailable or throttling", body = ErrorBody)))]
 async fn show(
     State(state): State<SharedState>,
     context: RequestContext,
     Path(id): Path<String>,
+    ApiQuery(_): ApiQuery<NoQuery>,
 ) -> Result<axum::Json<Value>, ApiError> {
     enforce(&context, "aws-hybrid:image:get", Access::Read)?;
     validate::image_id("image id", &id).map_err(|_| {

@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 
 use super::SharedState;
 use super::error::ApiError;
-use super::extract::ApiQuery;
+use super::extract::{ApiQuery, NoQuery};
+use super::openapi::*;
 use super::pagination::{next_link, paginate, parse_limit};
 use crate::auth::RequestContext;
 use crate::auth::policy::{Access, enforce};
@@ -31,6 +32,12 @@ struct ListQuery {
     architecture: Option<String>,
 }
 
+#[utoipa::path(get, path = "/v1/instance-types", tag = "instance-types",
+    params(("limit" = Option<usize>, Query), ("marker" = Option<String>, Query), ("vcpus" = Option<i32>, Query), ("architecture" = Option<String>, Query)),
+    responses((status = 200, description = "Instance types offered in the project's region", body = InstanceTypeList), (status = 400, description = "Invalid query or body", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+        (status = 403, description = "Role not allowed, token not project-scoped, or project not mapped", body = ErrorBody),
+        (status = 503, description = "Keystone or AWS unavailable or throttling", body = ErrorBody)))]
 async fn list(
     State(state): State<SharedState>,
     context: RequestContext,
@@ -74,10 +81,18 @@ async fn list(
     Ok(axum::Json(body))
 }
 
+#[utoipa::path(get, path = "/v1/instance-types/{instance_type}", tag = "instance-types",
+    params(("instance_type" = String, Path)),
+    responses((status = 200, description = "One instance type", body = InstanceTypeShow),
+        (status = 404, description = "Not offered in the project's region", body = ErrorBody), (status = 400, description = "Invalid query or body", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+        (status = 403, description = "Role not allowed, token not project-scoped, or project not mapped", body = ErrorBody),
+        (status = 503, description = "Keystone or AWS unavailable or throttling", body = ErrorBody)))]
 async fn show(
     State(state): State<SharedState>,
     context: RequestContext,
     Path(name): Path<String>,
+    ApiQuery(_): ApiQuery<NoQuery>,
 ) -> Result<axum::Json<Value>, ApiError> {
     enforce(&context, "aws-hybrid:instance-type:get", Access::Read)?;
     let all = state

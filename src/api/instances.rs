@@ -12,7 +12,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::error::ApiError;
-use super::extract::{ApiJson, ApiQuery};
+use super::extract::{ApiJson, ApiQuery, NoQuery};
+use super::openapi::*;
 use super::pagination::{next_link, paginate, parse_limit};
 use super::{SharedState, validate};
 use crate::auth::RequestContext;
@@ -51,6 +52,14 @@ struct ListQuery {
     image_id: Option<String>,
 }
 
+#[utoipa::path(get, path = "/v1/instances", tag = "instances",
+    params(("limit" = Option<usize>, Query), ("marker" = Option<String>, Query), ("state" = Option<String>, Query),
+           ("name" = Option<String>, Query), ("instance_type" = Option<String>, Query), ("image_id" = Option<String>, Query)),
+    responses((status = 200, description = "The project's instances", body = InstanceList),
+        (status = 400, description = "Invalid query or body", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+        (status = 403, description = "Role not allowed, token not project-scoped, or project not mapped", body = ErrorBody),
+        (status = 503, description = "Keystone or AWS unavailable or throttling", body = ErrorBody)))]
 async fn list(
     State(state): State<SharedState>,
     context: RequestContext,
@@ -97,10 +106,19 @@ async fn list(
     Ok(axum::Json(body).into_response())
 }
 
+#[utoipa::path(get, path = "/v1/instances/{instance_id}", tag = "instances",
+    params(("instance_id" = String, Path)),
+    responses((status = 200, description = "One instance", body = InstanceShow),
+        (status = 404, description = "No such instance in this project", body = ErrorBody),
+        (status = 400, description = "Invalid query or body", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+        (status = 403, description = "Role not allowed, token not project-scoped, or project not mapped", body = ErrorBody),
+        (status = 503, description = "Keystone or AWS unavailable or throttling", body = ErrorBody)))]
 async fn show(
     State(state): State<SharedState>,
     context: RequestContext,
     Path(id): Path<String>,
+    ApiQuery(_): ApiQuery<NoQuery>,
 ) -> Result<Response, ApiError> {
     enforce(&context, "aws-hybrid:instance:get", Access::Read)?;
     validate::instance_id(&id)?;
@@ -111,15 +129,15 @@ async fn show(
     Ok(axum::Json(json!({ "instance": instance })).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateBody {
+pub(crate) struct CreateBody {
     instance: CreateInstance,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateInstance {
+pub(crate) struct CreateInstance {
     name: Option<String>,
     image_id: String,
     instance_type: String,
@@ -134,10 +152,17 @@ struct CreateInstance {
     tags: BTreeMap<String, String>,
 }
 
+#[utoipa::path(post, path = "/v1/instances", tag = "instances", request_body = CreateBody,
+    responses((status = 202, description = "Launch accepted; `instance` when count is 1, `instances` otherwise", body = InstanceShow),
+        (status = 400, description = "Invalid query or body", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+        (status = 403, description = "Role not allowed, token not project-scoped, or project not mapped", body = ErrorBody),
+        (status = 503, description = "Keystone or AWS unavailable or throttling", body = ErrorBody)))]
 async fn create(
     State(state): State<SharedState>,
     context: RequestContext,
     headers: HeaderMap,
+    ApiQuery(_): ApiQuery<NoQuery>,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> Result<Response, ApiError> {
     enforce(&context, "aws-hybrid:instance:create", Access::Write)?;
@@ -231,10 +256,19 @@ fn check_user_data(user_data: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+#[utoipa::path(delete, path = "/v1/instances/{instance_id}", tag = "instances",
+    params(("instance_id" = String, Path)),
+    responses((status = 204, description = "Termination accepted"),
+        (status = 404, description = "No such instance in this project", body = ErrorBody),
+        (status = 400, description = "Invalid query or body", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+        (status = 403, description = "Role not allowed, token not project-scoped, or project not mapped", body = ErrorBody),
+        (status = 503, description = "Keystone or AWS unavailable or throttling", body = ErrorBody)))]
 async fn terminate(
     State(state): State<SharedState>,
     context: RequestContext,
     Path(id): Path<String>,
+    ApiQuery(_): ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
     enforce(&context, "aws-hybrid:instance:delete", Access::Write)?;
     validate::instance_id(&id)?;
@@ -245,10 +279,21 @@ async fn terminate(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(post, path = "/v1/instances/{instance_id}/action", tag = "instances",
+    params(("instance_id" = String, Path)),
+    request_body(content = Object, description = "`{\"start\": null}`, `{\"stop\": null}` or `{\"reboot\": null}`"),
+    responses((status = 202, description = "Action accepted, or already done"),
+        (status = 404, description = "No such instance in this project", body = ErrorBody),
+        (status = 409, description = "The instance's state does not allow the action", body = ErrorBody),
+        (status = 400, description = "Invalid query or body", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+        (status = 403, description = "Role not allowed, token not project-scoped, or project not mapped", body = ErrorBody),
+        (status = 503, description = "Keystone or AWS unavailable or throttling", body = ErrorBody)))]
 async fn action(
     State(state): State<SharedState>,
     context: RequestContext,
     Path(id): Path<String>,
+    ApiQuery(_): ApiQuery<NoQuery>,
     ApiJson(body): ApiJson<Map<String, Value>>,
 ) -> Result<StatusCode, ApiError> {
     let action = parse_action(&body)?;

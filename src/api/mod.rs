@@ -7,6 +7,7 @@ pub mod images;
 pub mod instance_types;
 pub mod instances;
 pub mod limits;
+pub mod openapi;
 pub mod pagination;
 pub mod regions;
 pub mod request_id;
@@ -32,6 +33,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/"),
     ("GET", "/v1/"),
     ("GET", "/healthcheck"),
+    ("GET", "/v1/openapi.json"),
     ("GET", "/v1/instances"),
     ("POST", "/v1/instances"),
     ("GET", "/v1/instances/{instance_id}"),
@@ -102,6 +104,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/v1", get(versions::v1))
         .route("/v1/", get(versions::v1))
         .route("/healthcheck", get(healthcheck))
+        .route("/v1/openapi.json", get(openapi::openapi_document))
         .nest("/v1", v1)
         .fallback(not_found)
         .layer(middleware::from_fn(method_not_allowed))
@@ -117,6 +120,7 @@ pub fn router(state: SharedState) -> Router {
         .with_state(state)
 }
 
+#[utoipa::path(get, path = "/healthcheck", tag = "versions", responses((status = 200, description = "The process serves requests", body = String)))]
 async fn healthcheck() -> (StatusCode, &'static str) {
     (StatusCode::OK, "OK")
 }
@@ -187,7 +191,11 @@ impl From<CloudError> for ApiError {
             ),
             CloudError::Forbidden { action, message } => ApiError::forbidden(
                 "aws_unauthorized",
-                format!("AWS denied {action} for this project's AWS account: {message}"),
+                format!("AWS denied {action} for this project's AWS account ({message})."),
+            ),
+            CloudError::QuotaExceeded { action, message } => ApiError::forbidden(
+                "aws_quota_exceeded",
+                format!("{action} would exceed a limit of this project's AWS account: {message}"),
             ),
             CloudError::Throttled { action } => ApiError::unavailable(
                 "aws_throttled",

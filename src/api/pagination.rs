@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::error::ApiError;
 
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Link {
     pub rel: &'static str,
     pub href: String,

@@ -3,12 +3,12 @@
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::SharedState;
 use super::error::ApiError;
-use super::extract::ApiQuery;
+use super::extract::{ApiQuery, NoQuery};
+use super::openapi::*;
 use crate::auth::RequestContext;
 use crate::auth::policy::{Access, enforce};
 
@@ -18,11 +18,11 @@ pub fn routes() -> Router<SharedState> {
         .route("/availability-zones", get(list_availability_zones))
 }
 
-/// These lists are short and unpaginated; the query string must be empty.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NoQuery {}
-
+#[utoipa::path(get, path = "/v1/regions", tag = "regions",
+    responses((status = 200, description = "Regions, with `allowed` for the project", body = RegionList), (status = 400, description = "Invalid query or body", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+        (status = 403, description = "Role not allowed, token not project-scoped, or project not mapped", body = ErrorBody),
+        (status = 503, description = "Keystone or AWS unavailable or throttling", body = ErrorBody)))]
 async fn list_regions(
     State(state): State<SharedState>,
     context: RequestContext,
@@ -33,6 +33,11 @@ async fn list_regions(
     Ok(axum::Json(json!({ "regions": regions })))
 }
 
+#[utoipa::path(get, path = "/v1/availability-zones", tag = "regions",
+    responses((status = 200, description = "Zones of the project's region", body = AvailabilityZoneList), (status = 400, description = "Invalid query or body", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+        (status = 403, description = "Role not allowed, token not project-scoped, or project not mapped", body = ErrorBody),
+        (status = 503, description = "Keystone or AWS unavailable or throttling", body = ErrorBody)))]
 async fn list_availability_zones(
     State(state): State<SharedState>,
     context: RequestContext,

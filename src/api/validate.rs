@@ -73,6 +73,11 @@ pub fn instance_type(value: &str) -> Result<(), ApiError> {
 }
 
 pub fn length(field: &str, value: &str, min: usize, max: usize) -> Result<(), ApiError> {
+    if value.chars().any(char::is_control) {
+        return Err(invalid(format!(
+            "Invalid {field}: it contains control characters (such as a line break or NUL); remove them."
+        )));
+    }
     let len = value.chars().count();
     if (min..=max).contains(&len) {
         return Ok(());
@@ -91,12 +96,9 @@ pub fn tags(tags: &BTreeMap<String, String>) -> Result<(), ApiError> {
     }
     for (key, value) in tags {
         length("tag key", key, 1, 128)?;
-        if value.chars().count() > 256 {
-            return Err(invalid(format!(
-                "Invalid tags: the value of {key:?} is longer than 256 characters."
-            )));
-        }
-        if key.starts_with("aws:") || key.starts_with(TAG_PREFIX) || key == "Name" {
+        length(&format!("value of tag {key:?}"), value, 0, 256)?;
+        let lowercase = key.to_ascii_lowercase();
+        if lowercase.starts_with("aws:") || lowercase.starts_with(TAG_PREFIX) || key == "Name" {
             return Err(invalid(format!(
                 "Invalid tag key {key:?}: keys starting with aws: or {TAG_PREFIX} are reserved, and Name is set through the name field."
             )));
@@ -128,9 +130,23 @@ mod tests {
 
     #[test]
     fn reserved_tag_keys_are_rejected() {
-        for key in ["aws:foo", "aws-hybrid:project-id", "Name"] {
+        for key in [
+            "aws:foo",
+            "AWS:foo",
+            "aws-hybrid:project-id",
+            "AWS-HYBRID:project-id",
+            "Name",
+        ] {
             let given = BTreeMap::from([(key.to_owned(), "v".to_owned())]);
             assert!(tags(&given).unwrap_err().detail.contains(key));
         }
+    }
+
+    #[test]
+    fn control_characters_are_rejected() {
+        assert!(length("name", "a\u{0}b", 1, 255).is_err());
+        assert!(length("name", "a\nb", 1, 255).is_err());
+        let given = BTreeMap::from([("team".to_owned(), "a\u{0}b".to_owned())]);
+        assert!(tags(&given).is_err());
     }
 }

@@ -31,11 +31,13 @@ fn version_entry(base: &str) -> Value {
     })
 }
 
+#[utoipa::path(get, path = "/", tag = "versions", responses((status = 200, description = "Version list", body = Object)))]
 pub async fn root(State(state): State<SharedState>, headers: HeaderMap) -> Json<Value> {
     let base = state.base_url(&headers);
     Json(json!({ "versions": [version_entry(&base)] }))
 }
 
+#[utoipa::path(get, path = "/v1/", tag = "versions", responses((status = 200, description = "The v1 version document", body = Object)))]
 pub async fn v1(State(state): State<SharedState>, headers: HeaderMap) -> Json<Value> {
     let base = state.base_url(&headers);
     Json(json!({ "version": version_entry(&base) }))

@@ -212,16 +212,29 @@ impl KeystoneClient {
                         return Ok(response);
                     }
                 }
-                // reqwest's error text names the URL, never a header, so no token leaks here.
-                Err(e) => last_error = e.without_url().to_string(),
+                // reqwest's errors name the URL, never a header, so no token leaks here.
+                Err(e) => last_error = error_chain(&e),
             }
-            tracing::warn!(attempt, attempts, error = %last_error, "call to Keystone failed");
+            tracing::debug!(attempt, attempts, error = %last_error, "call to Keystone failed");
             if attempt < attempts {
                 tokio::time::sleep(RETRY_PAUSE).await;
             }
         }
         Err(ValidateError::Unavailable(last_error))
     }
+}
+
+/// An error and its sources, e.g. "error sending request for url (…): client error (Connect):
+/// tcp connect error: Connection refused".
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// `auth_url` and catalog URLs may or may not end in `/v3`; the token API lives under `/v3`.

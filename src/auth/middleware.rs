@@ -16,7 +16,7 @@ use crate::api::request_id::{self, GlobalRequestId};
 use crate::config::KeystoneAuthtokenOpts;
 
 /// Routes reachable without a token.
-const PUBLIC_PATHS: [&str; 4] = ["/", "/v1", "/v1/", "/healthcheck"];
+const PUBLIC_PATHS: [&str; 5] = ["/", "/v1", "/v1/", "/healthcheck", "/v1/openapi.json"];
 
 /// Seconds a client is asked to wait after a 503 caused by Keystone.
 const KEYSTONE_RETRY_AFTER: u64 = 5;
@@ -92,14 +92,25 @@ impl Authenticator {
 
     /// Validate an `X-Service-Token`; returns whether it may let an expired user token through.
     async fn check_service_token(&self, token: &str) -> Result<bool, ApiError> {
-        let identity = self.identify(token, false).await?;
+        let rejected = || {
+            let mut error = self.unauthorized();
+            error.detail = "The X-Service-Token is invalid, expired, or lacks a role listed in [keystone_authtoken] service_token_roles; send a token of a service user, or no X-Service-Token.".into();
+            error
+        };
+        let identity = match self.identify(token, false).await {
+            Ok(identity) => identity,
+            Err(error) if error.status == axum::http::StatusCode::UNAUTHORIZED => {
+                return Err(rejected());
+            }
+            Err(error) => return Err(error),
+        };
         let has_role = self
             .service_token_roles
             .iter()
             .any(|role| identity.has_role(role));
         if self.service_token_roles_required && !has_role {
             tracing::info!(user_id = %identity.user_id, "service token lacks a role from service_token_roles");
-            return Err(self.unauthorized());
+            return Err(rejected());
         }
         Ok(has_role)
     }

@@ -14,6 +14,8 @@ pub enum CloudError {
     InvalidParameter { field: String, message: String },
     #[error("the cloud account is not authorized to perform {action}: {message}")]
     Forbidden { action: String, message: String },
+    #[error("{action} exceeds a limit of the cloud account: {message}")]
+    QuotaExceeded { action: String, message: String },
     #[error("{action} was throttled by the cloud after all retries")]
     Throttled { action: String },
     #[error("{action} failed: {message}")]

@@ -3,8 +3,9 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
 pub struct Instance {
     pub id: String,
     pub name: Option<String>,
@@ -71,7 +72,7 @@ impl InstanceAction {
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
 pub struct Region {
     pub name: String,
     pub endpoint: Option<String>,
@@ -79,7 +80,7 @@ pub struct Region {
     pub allowed: bool,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
 pub struct AvailabilityZone {
     pub name: String,
     pub zone_id: Option<String>,
@@ -87,7 +88,7 @@ pub struct AvailabilityZone {
     pub region: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
 pub struct InstanceType {
     pub name: String,
     pub vcpus: Option<i32>,
@@ -97,7 +98,7 @@ pub struct InstanceType {
     pub ena_support: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
 pub struct Image {
     pub id: String,
     pub name: Option<String>,

@@ -262,3 +262,28 @@ async fn route_table_matches_router() {
         );
     }
 }
+
+#[tokio::test]
+async fn openapi_document_lists_every_route() {
+    let p = project("alpha").await;
+    let service = Service::start(ServiceOptions::new(&[&p])).await;
+    let response = http()
+        .get(format!("{}/v1/openapi.json", service.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "the document needs no token");
+    let document: Value = response.json().await.unwrap();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
+    let mut documented = BTreeSet::new();
+    for (path, operations) in document["paths"].as_object().unwrap() {
+        for method in operations.as_object().unwrap().keys() {
+            documented.insert((method.to_uppercase(), path.clone()));
+        }
+    }
+    let served: BTreeSet<(String, String)> = aws_hybrid::api::ROUTES
+        .iter()
+        .map(|(method, path)| (method.to_string(), path.to_string()))
+        .collect();
+    assert_eq!(documented, served);
+}

@@ -374,6 +374,18 @@ async fn bad_input_names_the_field() {
             json!({"instance": {"image_id": TEST_AMI, "instance_type": "t3.micro", "tags": {"aws-hybrid:project-id": "x"}}}),
             "aws-hybrid:project-id",
         ),
+        (
+            json!({"instance": {"image_id": TEST_AMI, "instance_type": "t3.micro", "name": "a\u{0}b"}}),
+            "name",
+        ),
+        (
+            json!({"instance": {"image_id": TEST_AMI, "instance_type": "t3.micro", "tags": {"team": "a\nb"}}}),
+            "team",
+        ),
+        (
+            json!({"instance": {"image_id": TEST_AMI, "instance_type": "t3.micro", "tags": {"AWS:owner": "x"}}}),
+            "AWS:owner",
+        ),
         (json!({"server": {}}), "server"),
     ];
     for (body, field) in cases {

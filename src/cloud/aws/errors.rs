@@ -43,6 +43,11 @@ pub(super) fn classify(action: &str, code: &str, message: &str, status: u16) -> 
     let action = action.to_owned();
     let message = message.to_owned();
     match code {
+        // No error code at all: the response could not be read, which is not the client's fault.
+        "" => CloudError::Unavailable {
+            action,
+            message: format!("the AWS endpoint sent a response that could not be read (HTTP {status})"),
+        },
         "RequestLimitExceeded" | "Throttling" | "ThrottlingException" | "EC2ThrottledException" => {
             CloudError::Throttled { action }
         }
@@ -51,9 +56,17 @@ pub(super) fn classify(action: &str, code: &str, message: &str, status: u16) -> 
             state: String::new(),
             action: "act on",
         },
+        // The AWS text can carry an encoded authorization failure message that describes the
+        // account's IAM policies, so only the code reaches the client.
         "UnauthorizedOperation" | "AccessDenied" | "AccessDeniedException" | "OptInRequired" | "Blocked" => {
-            CloudError::Forbidden { action, message }
+            CloudError::Forbidden {
+                action,
+                message: format!(
+                    "{code}; ask the cloud administrator to grant this action to the project's AWS credentials"
+                ),
+            }
         }
+        _ if code.ends_with("LimitExceeded") => CloudError::QuotaExceeded { action, message },
         "AuthFailure" | "InvalidClientTokenId" | "SignatureDoesNotMatch" | "UnrecognizedClientException" => {
             CloudError::Forbidden {
                 action,
@@ -160,6 +173,25 @@ mod tests {
             CloudError::InvalidParameter { field, .. } => assert_eq!(field, "image_id"),
             other => panic!("expected InvalidParameter, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn unreadable_response_is_unavailable() {
+        assert!(matches!(
+            classify("RunInstances", "", "", 200),
+            CloudError::Unavailable { .. }
+        ));
+    }
+
+    #[test]
+    fn account_limits_are_quota_errors() {
+        let error = classify(
+            "RunInstances",
+            "InstanceLimitExceeded",
+            "Your quota allows for 0 more",
+            400,
+        );
+        assert!(matches!(error, CloudError::QuotaExceeded { .. }));
     }
 
     #[test]

@@ -282,13 +282,26 @@ pub(super) async fn terminate(
     if instance.state == "terminated" {
         return Ok(());
     }
-    driver
+    let result = driver
         .client(scope)
         .terminate_instances()
         .instance_ids(id)
         .send()
         .await
-        .map_err(|e| from_sdk("TerminateInstances", e))?;
+        .map_err(|e| from_sdk("TerminateInstances", e));
+    match result {
+        Ok(_) => {}
+        // EC2 saw a state that does not allow termination; report the one it has now.
+        Err(CloudError::InvalidState { .. }) => {
+            let current = get(driver, scope, id).await?;
+            return Err(CloudError::InvalidState {
+                id: id.to_owned(),
+                state: current.state,
+                action: "terminate",
+            });
+        }
+        Err(other) => return Err(other),
+    }
     tracing::info!(instance_id = id, "terminating instance");
     Ok(())
 }

@@ -1,1 +1,0 @@
-"""openstackclient plugin for aws-hybrid, the OpenStack service that manages AWS resources."""

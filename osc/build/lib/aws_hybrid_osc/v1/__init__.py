@@ -1,1 +1,0 @@
-"""Commands for version 1 of the aws-hybrid API."""

@@ -1,0 +1,115 @@
+//! The OpenAPI 3.1 document of the API, generated from the handlers' annotations and served
+//! without a token at `/v1/openapi.json`.
+
+use axum::Json;
+use serde::Serialize;
+use utoipa::{OpenApi, ToSchema};
+
+use super::pagination::Link;
+use crate::cloud::{AvailabilityZone, Image, Instance, InstanceType, Region};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "aws-hybrid", version = "1.0", description = "AWS resources of OpenStack projects, with Keystone tokens."),
+    paths(
+        super::versions::root,
+        super::versions::v1,
+        super::healthcheck,
+        openapi_document,
+        super::instances::list,
+        super::instances::show,
+        super::instances::create,
+        super::instances::terminate,
+        super::instances::action,
+        super::regions::list_regions,
+        super::regions::list_availability_zones,
+        super::instance_types::list,
+        super::instance_types::show,
+        super::images::list,
+        super::images::show,
+    ),
+    components(schemas(Instance, Region, AvailabilityZone, InstanceType, Image, Link, ErrorBody, ErrorItem)),
+    modifiers(&TokenAuth),
+    security(("keystone_token" = []))
+)]
+pub struct ApiDoc;
+
+/// Declares the `X-Auth-Token` header as the API's authentication.
+struct TokenAuth;
+
+impl utoipa::Modify for TokenAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "keystone_token",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Auth-Token"))),
+        );
+    }
+}
+
+#[utoipa::path(get, path = "/v1/openapi.json", tag = "versions",
+    responses((status = 200, description = "This OpenAPI 3.1 document", body = Object)))]
+pub async fn openapi_document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// API-SIG error body.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub errors: Vec<ErrorItem>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorItem {
+    pub request_id: String,
+    /// `aws-hybrid.<reason>`, stable and documented.
+    pub code: String,
+    pub status: u16,
+    pub title: String,
+    pub detail: String,
+    pub links: Vec<Link>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InstanceList {
+    pub instances: Vec<Instance>,
+    pub instances_links: Option<Vec<Link>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InstanceShow {
+    pub instance: Instance,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RegionList {
+    pub regions: Vec<Region>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AvailabilityZoneList {
+    pub availability_zones: Vec<AvailabilityZone>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InstanceTypeList {
+    pub instance_types: Vec<InstanceType>,
+    pub instance_types_links: Option<Vec<Link>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InstanceTypeShow {
+    pub instance_type: InstanceType,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ImageList {
+    pub images: Vec<Image>,
+    pub images_links: Option<Vec<Link>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ImageShow {
+    pub image: Image,
+}
