@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # devstack entry point of the aws-hybrid plugin. devstack sources this file as
 # `plugin.sh MODE [PHASE]` in each phase, after the settings file. Every step
-# can run again on a host that an earlier stack.sh set up: it finds or
-# replaces what that run created, and adds nothing twice.
+# can run again on a host that an earlier stack.sh set up, because it finds or
+# replaces what that run created and adds nothing twice.
 #
 #   stack install      install the binaries
 #   stack post-config  write the configuration, then create the service user,
@@ -11,7 +11,7 @@
 #   unstack            stop the service
 #   clean              remove the files the plugin wrote
 
-# shellcheck source=lib/aws-hybrid
+# shellcheck source-path=SCRIPTDIR source=lib/aws-hybrid
 source "$(dirname "${BASH_SOURCE[0]}")/lib/aws-hybrid"
 
 if is_service_enabled aws-hybrid; then

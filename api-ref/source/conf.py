@@ -4,12 +4,13 @@
 # openstackdocstheme through api-ref/constraints.txt and treats warnings as
 # errors.
 #
-# The build reads only local files: no extension here fetches anything, and
-# openstackdocstheme (3.6.0) runs only `git rev-parse` on the local checkout.
-# Its page templates, however, make the reader's browser load Google Analytics
-# and the search.openstack.org widget. The theme options below turn the
-# analytics off, and _templates/ replaces the search templates with empty
-# ones, so the built pages load nothing from other sites.
+# The build reads only local files. Besides the sources and Cargo.toml, the
+# only things read are the checkout's git refs and the output of
+# `git rev-parse`, both by openstackdocstheme 3.6.0. Its page templates,
+# however, make the reader's browser load Google Analytics and the
+# search.openstack.org widget. The theme options below turn the analytics
+# off, and _templates/ replaces the search templates with empty ones, so the
+# built pages load nothing from other sites.
 
 import os
 import tomllib

@@ -11,8 +11,9 @@
 #   the small environment a systemd unit gets, and records it in
 #   $FAKE_DEVSTACK_RUN_DIR/<service>.pid instead of writing a systemd unit.
 #   Output goes to $FAKE_DEVSTACK_RUN_DIR/<service>.log.
-# - iniset writes with the current user's rights; -sudo is accepted and ignored.
-# Like devstack's own helpers, they turn xtrace off while they run.
+# - iniset writes with the current user's rights and ignores -sudo.
+# The ini functions and the helpers that receive SERVICE_PASSWORD turn xtrace
+# off while they run, as devstack's ini functions do.
 
 # Prints the command that restores the current xtrace setting.
 _fake_xtrace_restore_command() {
@@ -55,7 +56,7 @@ echo_summary() {
     echo "[summary] $*"
 }
 
-# define_plugin and plugin_requires do nothing in devstack either; tools read
+# define_plugin and plugin_requires do nothing in devstack either. Tools read
 # them from the settings file.
 define_plugin() {
     :
@@ -399,7 +400,7 @@ run_process() {
     read -r -a env_words <<<"$env_vars"
     # In a shell without job control a background job is no process group
     # leader, so setsid needs no fork and $! is the service's own PID.
-    (cd / && exec setsid env -i PATH="$PATH" HOME="$HOME" USER="$(id -un)" LOGNAME="$(id -un)" \
+    (set +o xtrace && cd / && exec setsid env -i PATH="$PATH" HOME="$HOME" USER="$(id -un)" LOGNAME="$(id -un)" \
         "${env_words[@]}" "${words[@]}") </dev/null >>"$log_file" 2>&1 &
     pid=$!
     start=$(_fake_process_start_time "$pid")

@@ -9,6 +9,7 @@
 # Each PHASE is MODE:PHASE (stack:install, stack:post-config, stack:extra)
 # or MODE alone (unstack, clean). Like stack.sh, the phases run with errexit
 # and xtrace on. The last output line is ENABLED_SERVICES=<list>.
+# shellcheck source-path=SCRIPTDIR
 set -o errexit
 
 if [[ $# -lt 2 ]]; then
@@ -22,7 +23,7 @@ plugin_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # shellcheck source=fake-devstack.sh
 source "$plugin_dir/tests/fake-devstack.sh"
-# LOCALRC holds secrets, so it is read before xtrace is on.
+# LOCALRC contains secrets, so it is read before xtrace is on.
 # shellcheck disable=SC1090
 source "$localrc"
 set -o xtrace

@@ -94,21 +94,21 @@ class Keystone:
                  f"expected {expected}: {response.text[:300]}")
         return response.json() if response.content else None
 
-    def list(self, path, key):
+    def list_collection(self, path, key):
         return self.call("GET", path, (200,))[key]
 
-    def find_one(self, path, key, what):
-        items = self.list(path, key)
+    def find_one(self, path, key, description):
+        items = self.list_collection(path, key)
         if len(items) != 1:
-            fail(f"expected one {what}, found {len(items)}")
+            fail(f"expected one {description}, found {len(items)}")
         return items[0]["id"]
 
     def aws_hybrid_services(self):
-        return self.list(f"/services?type={SERVICE_TYPE}", "services")
+        return self.list_collection(f"/services?type={SERVICE_TYPE}", "services")
 
     def service_users(self):
         domain_id = self.find_one(f"/domains?name={DOMAIN}", "domains", f"domain {DOMAIN}")
-        return self.list(f"/users?name={SERVICE_USER}&domain_id={domain_id}", "users")
+        return self.list_collection(f"/users?name={SERVICE_USER}&domain_id={domain_id}", "users")
 
 
 def write_files(env_path, work_dir):
@@ -147,7 +147,7 @@ def write_files(env_path, work_dir):
 def remove_aws_hybrid(env_path):
     keystone = Keystone(load_env(env_path))
     for service in keystone.aws_hybrid_services():
-        endpoints = keystone.list(f"/endpoints?service_id={service['id']}", "endpoints")
+        endpoints = keystone.list_collection(f"/endpoints?service_id={service['id']}", "endpoints")
         for endpoint in endpoints:
             keystone.call("DELETE", f"/endpoints/{endpoint['id']}", (204, 404))
         keystone.call("DELETE", f"/services/{service['id']}", (204, 404))
@@ -170,7 +170,7 @@ def restore_harness(env_path):
         print(f"created service aws-hybrid ({services[0]['id']})", file=sys.stderr)
     service_id = services[0]["id"]
     existing = {e["interface"] for e in
-                keystone.list(f"/endpoints?service_id={service_id}", "endpoints")}
+                keystone.list_collection(f"/endpoints?service_id={service_id}", "endpoints")}
     for interface in ("public", "internal"):
         if interface not in existing:
             body = {"endpoint": {"service_id": service_id, "interface": interface,
@@ -193,10 +193,10 @@ def restore_harness(env_path):
 
 def summary(env_path):
     keystone = Keystone(load_env(env_path))
-    services = keystone.list("/services", "services")
-    endpoints = keystone.list("/endpoints", "endpoints")
-    users = keystone.list("/users", "users")
-    assignments = keystone.list("/role_assignments", "role_assignments")
+    services = keystone.list_collection("/services", "services")
+    endpoints = keystone.list_collection("/endpoints", "endpoints")
+    users = keystone.list_collection("/users", "users")
+    assignments = keystone.list_collection("/role_assignments", "role_assignments")
     lines = {
         "services_total": len(services),
         "endpoints_total": len(endpoints),
@@ -217,7 +217,7 @@ def summary(env_path):
     lines["aws_hybrid_users"] = len(service_users)
     roles = []
     for user in service_users:
-        for assignment in keystone.list(
+        for assignment in keystone.list_collection(
                 f"/role_assignments?user.id={user['id']}&include_names=true",
                 "role_assignments"):
             scope = assignment.get("scope", {})

@@ -13,8 +13,8 @@
 # with standard input closed and SYSTEMD_PAGER=less.
 #
 # The harness registers aws-hybrid itself (service, endpoints and service
-# user). The test deletes that registration first, so that it sees only what
-# the plugin creates, and at the end deletes the plugin's registration and
+# user). The test deletes that registration first, so that it checks only
+# what the plugin creates. At the end it deletes the plugin's registration and
 # recreates the harness's one with the harness password. Do not run it while
 # other tests use the same harness.
 #
@@ -22,12 +22,13 @@
 #   AWS_HYBRID_PREBUILT_BIN_DIR    directory with aws-hybrid-api and
 #       aws-hybrid-manage (default: the debug build of tools/test.sh,
 #       ${CARGO_TARGET_DIR:-${AWS_HYBRID_CACHE:-~/.cache/aws-hybrid}/target}/debug)
-#   AWS_HYBRID_DEVSTACK_TEST_PORT  API port of the first two stacks (27797);
-#       the third stack uses the next port
+#   AWS_HYBRID_DEVSTACK_TEST_PORT  API port of the first two stacks (27797).
+#       The third stack uses the next port.
 #   AWS_HYBRID_DEVSTACK_TEST_KEEP  1 keeps the temporary directory
 #
-# The last output line is "N passed, M failed"; the exit status is 1 when a
-# check failed.
+# The last output line is "N passed, M failed", and the exit status is 1 when
+# a check failed.
+# shellcheck source-path=SCRIPTDIR
 set -uo pipefail
 
 if [[ $# -ne 1 ]]; then
@@ -51,6 +52,7 @@ prebuilt_dir=${AWS_HYBRID_PREBUILT_BIN_DIR:-${CARGO_TARGET_DIR:-$cache_dir/targe
 
 passed=0
 failed=0
+completed=false
 
 pass() {
     passed=$((passed + 1))
@@ -98,6 +100,9 @@ moto_url=$(env_value moto_url) || exit 2
 alpha_id=$(env_value projects.alpha.id) || exit 2
 alpha_access_key=$(env_value projects.alpha.aws_access_key_id) || exit 2
 python=$venv/bin/python
+# iniget and ini_has_option read the files that the plugin writes.
+# shellcheck source=fake-devstack.sh
+source "$tests_dir/fake-devstack.sh"
 keystone_admin=("$python" "$tests_dir/keystone_admin.py")
 
 for binary in aws-hybrid-api aws-hybrid-manage; do
@@ -136,8 +141,8 @@ done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/aws-hybrid-devstack-test.XXXXXX") || exit 2
 chmod 700 "$work"
-# Everything the plugin writes goes below $root; the tree is compared before
-# the first stack and after clean.
+# Everything the plugin writes goes below $root. The test compares the tree
+# below it before the first stack and after clean.
 root=$work/root
 dest=$root/opt/stack
 data_dir=$dest/data
@@ -147,11 +152,28 @@ run_dir=$work/run
 log_dir=$work/logs
 mkdir -p "$data_dir" "$root/etc" "$bin_dir" "$run_dir" "$log_dir"
 
+# The plugin runs from a private checkout: a clone of the repository's HEAD
+# with this working tree's devstack directory committed on top. Edits made
+# elsewhere in the working tree while the test runs cannot affect it, and its
+# `git status --porcelain` must be empty after the last phase.
+checkout=$work/checkout
+git clone --quiet "$repo_dir" "$checkout" </dev/null || exit 2
+rm -rf "$checkout/devstack"
+cp -a "$plugin_dir" "$checkout/devstack"
+git -C "$checkout" add --all devstack
+if ! git -C "$checkout" diff --cached --quiet; then
+    git -C "$checkout" -c user.name="devstack plugin test" -c user.email=test@example.invalid \
+        -c commit.gpgsign=false commit --quiet --no-verify -m "devstack plugin under test" </dev/null || exit 2
+fi
+
 # Stops a service left running by a failed phase, removes the plugin's
 # Keystone registration, recreates the harness's one, removes the temporary
 # directory and prints the result line.
 finish() {
     local status
+    if [[ $completed != true ]]; then
+        fail "the test stopped before its last check; see the messages above"
+    fi
     if [[ -f $run_dir/aws-hybrid.pid ]]; then
         echo "stopping the aws-hybrid process left by a failed phase"
         run_phases unstack-after-failure "$work/localrc.sh" unstack || true
@@ -185,7 +207,7 @@ run_phases() {
     env -i PATH="$venv/bin:/usr/local/bin:/usr/bin:/bin" HOME="$HOME" LANG=C.UTF-8 \
         OS_CLIENT_CONFIG_FILE="$work/clouds.yaml" OS_CLOUD=devstack-admin \
         SYSTEMD_PAGER=less PAGER=less TMPDIR="${TMPDIR:-/tmp}" \
-        timeout 600 bash "$tests_dir/fake-stack.sh" "$localrc" "$@" \
+        timeout 600 bash "$checkout/devstack/tests/fake-stack.sh" "$localrc" "$@" \
         0<&- >"$log_dir/$label.log" 2>&1
     status=$?
     if ((status != 0)); then
@@ -223,6 +245,17 @@ file_mode() {
     stat -c %a "$1" 2>/dev/null
 }
 
+# Succeeds when fake-devstack.sh's run_process exits with an error for
+# command $1 instead of starting it.
+expect_run_process_rejected() {
+    (
+        ENABLED_SERVICES=rejection-test
+        FAKE_DEVSTACK_RUN_DIR=$work/rejection-test
+        run_process rejection-test "$1"
+    ) </dev/null >/dev/null 2>&1 && return 1
+    [[ ! -e $work/rejection-test/rejection-test.pid ]]
+}
+
 # Prints the tree below $root, one "TYPE PATH" line per entry, sorted.
 list_tree() {
     find "$root" -printf '%y %p\n' | sort
@@ -257,7 +290,7 @@ printf 'policy file of the devstack plugin test\n' >"$work/policy.yaml"
         SERVICE_TIMEOUT 60 \
         ENABLED_SERVICES key,aws-hybrid \
         FAKE_DEVSTACK_RUN_DIR "$run_dir" \
-        AWS_HYBRID_DIR "$repo_dir" \
+        AWS_HYBRID_DIR "$checkout" \
         AWS_HYBRID_CONF_DIR "$conf_dir" \
         AWS_HYBRID_BIN_DIR "$bin_dir" \
         AWS_HYBRID_PREBUILT_BIN_DIR "$prebuilt_dir" \
@@ -275,11 +308,9 @@ printf 'policy file of the devstack plugin test\n' >"$work/policy.yaml"
 echo "removing the harness's aws-hybrid registration from Keystone"
 "${keystone_admin[@]}" remove-aws-hybrid "$env_json" || exit 2
 
-git_status_before=$(git -C "$repo_dir" status --porcelain)
 tree_before=$(list_tree)
 conf_file=$conf_dir/aws-hybrid.conf
 mapping_file=$conf_dir/tenants.conf
-url="http://127.0.0.1:$port/v1"
 
 # Checks that follow every stack: exit status, secrets, catalog, service user,
 # and the running service. Arguments: LABEL STATUS PORT.
@@ -317,10 +348,13 @@ check_stack() {
         file_lacks "$run_dir/aws-hybrid.log" "$alpha_secret"
 }
 
-# Checks of aws-hybrid.conf; iniget comes from fake-devstack.sh.
+# Succeeds when SECTION of FILE does not set OPTION. Arguments: FILE SECTION OPTION.
+lacks_option() {
+    ! ini_has_option "$@"
+}
+
+# Checks of the files that the post-config and install phases wrote.
 check_config() {
-    # shellcheck source=fake-devstack.sh
-    source "$tests_dir/fake-devstack.sh"
     local section option expected
     while read -r section option expected; do
         check_equal "config: [$section] $option" "$expected" "$(iniget "$conf_file" "$section" "$option")"
@@ -350,8 +384,7 @@ EOF
     else
         fail "config: [keystone_authtoken] password is not SERVICE_PASSWORD with \$ written as \$\$"
     fi
-    check "config: no [keystone_authtoken] cafile" \
-        eval '! ini_has_option "$conf_file" keystone_authtoken cafile'
+    check "config: no [keystone_authtoken] cafile" lacks_option "$conf_file" keystone_authtoken cafile
     check_equal "config: aws-hybrid.conf mode" 600 "$(file_mode "$conf_file")"
 
     check_equal "mapping: tenants.conf mode" 600 "$(file_mode "$mapping_file")"
@@ -401,6 +434,29 @@ for total in services_total endpoints_total users_total role_assignments_total; 
 done
 check "stack-3: the first port is closed" wait_port_closed "$port"
 
+# An invalid mapping entry stops post-config before anything is written,
+# with a message that names the entry but not the secret.
+{
+    printf 'source %q\n' "$work/localrc-second-port.sh"
+    printf 'AWS_HYBRID_TENANT_MAPPINGS=%q\n' "alpha:not-an-access-key:$alpha_secret"
+} >"$work/localrc-invalid-mapping.sh"
+conf_sums_before=$(sha256sum "$conf_file" "$mapping_file" 2>/dev/null)
+run_phases invalid-mapping "$work/localrc-invalid-mapping.sh" stack:post-config
+check "invalid mapping: post-config fails" test $? -ne 0
+check "invalid mapping: the message names the entry" \
+    grep -q "entry 1 of AWS_HYBRID_TENANT_MAPPINGS (project alpha) has an invalid access key ID" \
+    "$log_dir/invalid-mapping.log"
+check "invalid mapping: the output contains no AWS secret key" \
+    file_lacks "$log_dir/invalid-mapping.log" "$alpha_secret"
+check_equal "invalid mapping: aws-hybrid.conf and tenants.conf unchanged" "$conf_sums_before" \
+    "$(sha256sum "$conf_file" "$mapping_file" 2>/dev/null)"
+
+# run_process rejects commands that systemd could not run.
+check "run_process: a relative command is rejected" \
+    expect_run_process_rejected "relative/aws-hybrid-api --config-file x"
+check "run_process: a command with sudo is rejected" \
+    expect_run_process_rejected "/usr/bin/sudo /usr/local/bin/aws-hybrid-api"
+
 # Unstack stops the service.
 run_phases unstack "$work/localrc-second-port.sh" unstack
 check_equal "unstack: exit status" 0 $?
@@ -421,6 +477,5 @@ else
     fail "clean: left behind: $(diff <(echo "$tree_before") <(echo "$tree_after") | grep '^[<>]' | tr '\n' ' ')"
 fi
 
-check_equal "git: the checkout's status is unchanged" "$git_status_before" \
-    "$(git -C "$repo_dir" status --porcelain)"
-check_equal "git: no tracked file changed" "" "$(git -C "$repo_dir" status --porcelain --untracked-files=no)"
+check_equal "git: the plugin checkout has no changes" "" "$(git -C "$checkout" status --porcelain)"
+completed=true
