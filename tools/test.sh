@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Run the whole test suite: unit tests, and integration tests against a real Keystone and the
-# moto AWS emulator, both started on 127.0.0.1 for this run and stopped at the end.
+# Run the whole test suite: unit tests, integration tests against a real Keystone and the moto
+# AWS emulator (both started on 127.0.0.1 for this run and stopped at the end), the devstack
+# plugin's phases, and the api-ref build.
 #
 # Environment:
 #   AWS_HYBRID_CACHE   where the Python venv and the cargo target directory are kept between
@@ -30,3 +31,11 @@ AWS_HYBRID_STATE_DIR="$state" "$venv/bin/python" -m unittest discover -s "$root/
 
 echo "==> Rust tests"
 AWS_HYBRID_TEST_ENV="$state/env.json" cargo test --locked --all-targets
+
+# The devstack test replaces the harness's catalog registration while it runs and restores it
+# at the end, so it runs after every other test that uses the harness.
+echo "==> devstack plugin, every phase against the harness Keystone"
+AWS_HYBRID_PREBUILT_BIN_DIR="$CARGO_TARGET_DIR/debug" "$root/devstack/tests/run.sh" "$state"
+
+echo "==> api-ref (sphinx-build -W)"
+"$root/api-ref/build.sh"

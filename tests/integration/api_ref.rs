@@ -42,6 +42,8 @@ fn fix_volatile_fields(value: &mut Value) {
             for (key, field) in map.iter_mut() {
                 let placeholder = match key.as_str() {
                     "launched_at" => Some("2026-11-30T09:12:44Z"),
+                    // The emulator stamps its built-in images with the time it loaded them.
+                    "created_at" => Some("2026-11-30T08:00:00.000Z"),
                     "private_ip_address" => Some("10.0.12.34"),
                     "public_ip_address" if !field.is_null() => Some("203.0.113.25"),
                     "subnet_id" if !field.is_null() => Some("subnet-0a1b2c3d4e5f60718"),
