@@ -244,14 +244,7 @@ async fn service_token_needs_service_role() {
     assert!(response.headers().get("www-authenticate").is_some());
     error_item(response, 401).await;
 
-    let e = env();
-    let service_token = issue_token(
-        &e.keystone_url,
-        &e.service_user.username,
-        &e.service_user.password,
-        Some(&e.service_user.project_name),
-    )
-    .await;
+    let service_token = service_user_token().await;
     let response = service
         .get("/v1/instances", &p.member_token)
         .header("X-Service-Token", &service_token)
@@ -259,7 +252,7 @@ async fn service_token_needs_service_role() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    service.assert_log_free_of(&[&service_token, &e.service_user.password]);
+    service.assert_log_free_of(&[&service_token, &env().service_user.password]);
 }
 
 #[tokio::test]
@@ -280,14 +273,7 @@ async fn expired_user_token_passes_with_service_token() {
         "the expired token alone is rejected"
     );
 
-    let e = env();
-    let service_token = issue_token(
-        &e.keystone_url,
-        &e.service_user.username,
-        &e.service_user.password,
-        Some(&e.service_user.project_name),
-    )
-    .await;
+    let service_token = service_user_token().await;
     let response = service
         .get("/v1/instances", &user_token)
         .header("X-Service-Token", &service_token)
@@ -295,4 +281,16 @@ async fn expired_user_token_passes_with_service_token() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200, "{}", service.log());
+}
+
+/// A token of the harness's service user, which holds the `service` role.
+async fn service_user_token() -> String {
+    let e = env();
+    issue_token(
+        &e.keystone_url,
+        &e.service_user.username,
+        &e.service_user.password,
+        Some(&e.service_user.project_name),
+    )
+    .await
 }
