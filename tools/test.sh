@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run the whole test suite: unit tests, integration tests against a real Keystone and the moto
-# AWS emulator (both started on 127.0.0.1 for this run and stopped at the end), the devstack
-# plugin's phases, and the api-ref build.
+# AWS emulator (both started on 127.0.0.1 for this run and stopped at the end), the
+# openstackclient plugin, the devstack plugin's phases, and the api-ref build.
 #
 # Environment:
 #   AWS_HYBRID_CACHE   where the Python venv and the cargo target directory are kept between
@@ -31,6 +31,9 @@ AWS_HYBRID_STATE_DIR="$state" "$venv/bin/python" -m unittest discover -s "$root/
 
 echo "==> Rust tests"
 AWS_HYBRID_TEST_ENV="$state/env.json" cargo test --locked --all-targets
+
+echo "==> openstackclient plugin and keystoneauth discovery"
+AWS_HYBRID_API_BIN="$CARGO_TARGET_DIR/debug/aws-hybrid-api" "$root/osc/tests/run.sh" "$state"
 
 # The devstack test replaces the harness's catalog registration while it runs and restores it
 # at the end, so it runs after every other test that uses the harness.

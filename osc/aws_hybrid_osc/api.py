@@ -11,7 +11,7 @@ SERVICE_TYPE = "aws-hybrid"
 CLIENT_NAME = "aws-hybrid-osc"
 CLIENT_VERSION = "0.1.0"
 
-# Longest part of a non-JSON error body that is repeated in an error message.
+# Maximum number of characters of a non-JSON error body that an error message repeats.
 MAX_ERROR_TEXT = 200
 
 
@@ -83,10 +83,27 @@ class Client(adapter.Adapter):
         kwargs.setdefault("client_name", CLIENT_NAME)
         kwargs.setdefault("client_version", CLIENT_VERSION)
         super().__init__(session, **kwargs)
+        self._override_discovered = False
+
+    def _discover_override(self):
+        """Replace the endpoint override with the versioned URL that discovery finds on it.
+
+        keystoneauth 5.18.1 sends requests to an endpoint override as given, and runs version
+        discovery on an override only in get_endpoint_data(). Without this step an override
+        such as ``http://host:9797/`` would miss the ``/v1/`` prefix.
+        """
+        if not self.endpoint_override or self._override_discovered:
+            return
+        data = self.get_endpoint_data()
+        # Without a discovery document (api_version None) the override is used as given.
+        if data is not None and data.api_version is not None and data.url:
+            self.endpoint_override = data.url
+        self._override_discovered = True
 
     def request(self, url, method, **kwargs):
         kwargs["raise_exc"] = False
         try:
+            self._discover_override()
             response = super().request(url, method, **kwargs)
         except ksa_exceptions.EndpointNotFound as error:
             raise exceptions.CommandError(

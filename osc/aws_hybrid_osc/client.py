@@ -28,7 +28,7 @@ ENDPOINT_OVERRIDE_KEYS = ("aws_hybrid_endpoint_override", "aws_hybrid_endpoint")
 def make_client(instance):
     """Create the aws-hybrid API client for the current command.
 
-    ``instance`` is openstackclient's ClientManager, whose session already holds the user's
+    ``instance`` is openstackclient's ClientManager, whose session already contains the user's
     Keystone authentication. The endpoint comes from the catalog entry of service type
     ``aws-hybrid`` for the chosen interface and region, unless the configuration overrides
     it. keystoneauth then runs version discovery on that URL to find the ``/v1/`` endpoint.

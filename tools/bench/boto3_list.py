@@ -8,9 +8,11 @@ at the same concurrency and for the same time. Run it with the harness venv:
     python tools/bench/boto3_list.py --state-dir DIR --project alpha \
         --region us-east-1 --threads 64 --warmup 3 --duration 20
 
-It prints the line "window-start" on stdout when the measured window opens,
-then one JSON object: the requests completed inside the window, requests per second, latency percentiles in ms, errors, the
-instance count of each answer and the CPU time this process used.
+It prints the lines "window-start" and "window-end" on stdout when the measured
+window opens and closes. It then prints one JSON object with the calls completed
+inside the window, requests per second and latency percentiles in ms. The object
+also contains the errors, the instance count of each response and the CPU time
+this process used in the window.
 
 Only loopback is contacted: the endpoint is the moto_url from env.json, which
 must be a 127.0.0.1 URL, and credentials are the moto-issued keys, passed
@@ -45,7 +47,9 @@ PROJECT_TAG = "aws-hybrid:project-id"
 def build_client(env, project, region, threads):
     moto_url = env["moto_url"]
     if urllib.parse.urlsplit(moto_url).hostname != "127.0.0.1":
-        raise SystemExit(f"boto3_list: moto_url {moto_url!r} is not a 127.0.0.1 URL; refusing to send traffic there")
+        raise SystemExit(
+            f"boto3_list: moto_url {moto_url!r} is not a 127.0.0.1 URL, and this script sends requests to 127.0.0.1 only"
+        )
     config = botocore.config.Config(
         max_pool_connections=threads,
         # One attempt, so that an error is counted instead of hidden by a retry.
@@ -81,9 +85,9 @@ def describe_project_instances(client, project_id):
 
 
 def worker(client, project_id, window_start, window_end, result):
-    """Call DescribeInstances until window_end; keep the calls that complete inside the window.
+    """Call DescribeInstances until window_end and record the calls that complete inside the window.
 
-    Counting completions in the window is how wrk counts requests too.
+    wrk counts requests by completion time as well.
     """
     while True:
         started = time.monotonic()
@@ -103,11 +107,17 @@ def worker(client, project_id, window_start, window_end, result):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--state-dir", required=True, help="harness state directory with env.json")
-    parser.add_argument("--project", default="alpha", help="project key in env.json (default alpha)")
+    parser.add_argument(
+        "--project", default="alpha", help="project key in env.json (default alpha)"
+    )
     parser.add_argument("--region", required=True, help="AWS region of the project, e.g. us-east-1")
     parser.add_argument("--threads", type=int, default=64, help="concurrent callers (default 64)")
-    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of load before the window (default 3)")
-    parser.add_argument("--duration", type=float, default=20.0, help="seconds in the measured window (default 20)")
+    parser.add_argument(
+        "--warmup", type=float, default=3.0, help="seconds of load before the window (default 3)"
+    )
+    parser.add_argument(
+        "--duration", type=float, default=20.0, help="seconds in the measured window (default 20)"
+    )
     args = parser.parse_args()
 
     with open(os.path.join(args.state_dir, "env.json")) as handle:
@@ -127,31 +137,38 @@ def main():
     for thread in threads:
         thread.start()
     time.sleep(max(0.0, window_start - time.monotonic()))
-    # bench.py reads the CPU time of the servers when this line arrives.
+    # bench.py reads the CPU times of the servers and the size of moto's log when
+    # these two lines arrive.
     print("window-start", flush=True)
     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
+    time.sleep(max(0.0, window_end - time.monotonic()))
+    print("window-end", flush=True)
+    cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+    # Calls still in flight finish here but are not counted.
     for thread in threads:
         thread.join()
-    cpu_after = resource.getrusage(resource.RUSAGE_SELF)
 
     latencies = [value for result in results for value in result["latencies"]]
     errors = [value for result in results for value in result["errors"]]
     counts = sorted(set().union(*(result["counts"] for result in results)))
     cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
-    json.dump({
-        "threads": args.threads,
-        "warmup_s": args.warmup,
-        "duration_s": args.duration,
-        "requests": len(latencies),
-        "requests_per_s": len(latencies) / args.duration,
-        "errors": len(errors),
-        "error_kinds": sorted(set(errors)),
-        "instances_per_response": counts,
-        "instances_before_load": expected,
-        "latency_ms": latency_summary_ms(latencies),
-        # From the start of the window until the last in-flight call returned.
-        "client_cpu_s": cpu,
-    }, sys.stdout)
+    json.dump(
+        {
+            "threads": args.threads,
+            "warmup_s": args.warmup,
+            "duration_s": args.duration,
+            "requests": len(latencies),
+            "requests_per_s": len(latencies) / args.duration,
+            "errors": len(errors),
+            "error_kinds": sorted(set(errors)),
+            "instances_per_response": counts,
+            "instances_before_load": expected,
+            "latency_ms": latency_summary_ms(latencies),
+            # CPU time of this process inside the window.
+            "client_cpu_s": cpu,
+        },
+        sys.stdout,
+    )
     sys.stdout.write("\n")
 
 

@@ -12,11 +12,11 @@ def _stat_fields(pid):
     """Return the fields of /proc/PID/stat after the command name, as a list.
 
     The command name (field 2) may contain spaces, so splitting starts after
-    its closing parenthesis: list index 0 is field 3 (the state).
+    its closing parenthesis. List index 0 is therefore field 3, the state.
     """
     with open(f"/proc/{pid}/stat") as handle:
         text = handle.read()
-    return text[text.rindex(")") + 2:].split()
+    return text[text.rindex(")") + 2 :].split()
 
 
 def start_time(pid):
@@ -77,7 +77,7 @@ def status_kib(pid, field):
 
 
 def pss_kib(pid):
-    """Return the proportional set size of one process in KiB (shared pages divided among sharers)."""
+    """Return the proportional set size (PSS) of one process in KiB."""
     with open(f"/proc/{pid}/smaps_rollup") as handle:
         for line in handle:
             if line.startswith("Pss:"):

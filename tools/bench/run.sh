@@ -77,6 +77,11 @@ say "building aws-hybrid-api (release) in $target_dir"
 (cd "$root" && CARGO_TARGET_DIR="$target_dir" cargo build --release --locked --bin aws-hybrid-api) ||
     die "cargo build failed"
 binary="$target_dir/release/aws-hybrid-api"
+# Read-only git calls: --no-optional-locks keeps git from refreshing the index.
+revision=$(git -C "$root" rev-parse --short HEAD)
+if ! git -C "$root" --no-optional-locks diff --quiet HEAD -- src Cargo.toml Cargo.lock; then
+    revision="$revision with uncommitted changes to src, Cargo.toml or Cargo.lock"
+fi
 
 venv=$("$root/tools/setup-venv.sh" | tail -n 1)
 [[ -x $venv/bin/python ]] || die "tools/setup-venv.sh returned no usable venv ($venv)"
@@ -89,7 +94,7 @@ cleanup() {
         rm -rf "$logs_copy"
         cp -r "$state/logs" "$logs_copy" && say "logs copied to $logs_copy"
     fi
-    # The state directory holds the run's passwords and keys.
+    # The state directory contains the run's passwords and keys.
     rm -rf "$state"
 }
 trap cleanup EXIT
@@ -101,5 +106,6 @@ started=$SECONDS
     --binary "$binary" \
     --output "$output" \
     --keystone-peer-port "$keystone_peer_port" \
+    --revision "$revision" \
     "$@"
 say "results in $output; harness and measurements took $((SECONDS - started)) s"

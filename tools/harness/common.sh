@@ -155,14 +155,18 @@ stop_recorded_process() {
 # on 127.0.0.1:$2 with venv $1, one word a line.
 keystone_uwsgi_command() {
     local venv=$1 port=$2 conf_dir=$3
-    # --http11-socket keeps HTTP/1.1 connections alive (--http-socket closes
-    # them after each response, which breaks pooled clients). The cache in
+    # uWSGI's HTTP router (--http with --http-keepalive) holds the clients'
+    # keep-alive connections and hands the worker one request at a time. With
+    # --http11-socket an idle keep-alive connection would occupy the worker
+    # until it timed out (about 4 s), and --http-socket closes connections
+    # after each response, which breaks pooled clients. The cache in
     # keystone.conf is per process, which is why there is one worker. It has one
     # thread because password authentication writes user.last_active_at in a
     # read-then-write SQLite transaction, and two threads doing that at once get
     # an immediate "database is locked" that no busy timeout can wait out.
     printf '%s\n' "$venv/bin/uwsgi" \
-        --http11-socket "127.0.0.1:$port" \
+        --http "127.0.0.1:$port" --http-keepalive \
+        --http-buffer-size 65535 \
         --module keystone.wsgi.api:application \
         --virtualenv "$venv" \
         --master --processes 1 --threads 1 \

@@ -33,8 +33,9 @@ def positive_int(text):
     return value
 
 
-def add_pagination_arguments(parser, resource):
-    """Add --limit and --marker to a list command of ``resource`` (a plural noun)."""
+def add_pagination_arguments(parser, resource, marker_field="id"):
+    """Add --limit and --marker to a list command of ``resource`` (a plural noun) whose
+    items are sorted by ``marker_field``."""
     parser.add_argument(
         "--limit",
         metavar="<num>",
@@ -46,6 +47,7 @@ def add_pagination_arguments(parser, resource):
     )
     parser.add_argument(
         "--marker",
-        metavar="<id>",
-        help="Start after this id (the last one of the previous page)",
+        metavar="<%s>" % marker_field,
+        help="Start after the item with this %s (the last one of the previous page)"
+        % marker_field,
     )

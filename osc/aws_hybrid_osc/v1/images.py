@@ -24,7 +24,7 @@ LONG_COLUMNS = LIST_COLUMNS + (
 
 
 class ListImage(command.Lister):
-    """List AMIs; by default those that the current project's AWS account owns"""
+    """List AMIs, by default those that the current project's AWS account owns"""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)

@@ -36,7 +36,7 @@ class ListInstanceType(command.Lister):
             help="Only instance types that support this architecture, e.g. x86_64 or arm64",
         )
         parser.add_argument("--long", action="store_true", help="Also show ENA support")
-        common.add_pagination_arguments(parser, "instance types")
+        common.add_pagination_arguments(parser, "instance types", marker_field="name")
         return parser
 
     def take_action(self, parsed_args):

@@ -139,6 +139,7 @@ class CreateInstance(command.ShowOne):
             required=True,
             help="Instance type, e.g. t3.micro (see `openstack aws instance type list`)",
         )
+
         parser.add_argument("--name", metavar="<name>", help="Instance name (the Name tag)")
         parser.add_argument("--key-name", metavar="<key-name>", help="EC2 key pair name")
         parser.add_argument(
@@ -161,6 +162,7 @@ class CreateInstance(command.ShowOne):
             type=common.positive_int,
             help="Number of instances to launch (the API accepts 1 to 20; default 1)",
         )
+
         parser.add_argument(
             "--user-data",
             metavar="<file>",
@@ -199,10 +201,10 @@ class CreateInstance(command.ShowOne):
         if "instance" in body:
             return common.show_output(body["instance"], FORMATTERS)
         instances = body["instances"]
-        shown = dict(instances[0])
-        shown["launched_instance_ids"] = [instance["id"] for instance in instances]
+        first = dict(instances[0])
+        first["launched_instance_ids"] = [instance["id"] for instance in instances]
         formatters = dict(FORMATTERS, launched_instance_ids=format_columns.ListColumn)
-        return common.show_output(shown, formatters)
+        return common.show_output(first, formatters)
 
 
 class _InstanceCommand(command.Command):

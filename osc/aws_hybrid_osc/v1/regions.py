@@ -19,7 +19,7 @@ AVAILABILITY_ZONE_COLUMNS = (
 
 
 class ListRegion(command.Lister):
-    """List AWS regions; Allowed tells whether the current project may use each one"""
+    """List AWS regions, with Allowed true for those the current project may use"""
 
     def take_action(self, parsed_args):
         client = self.app.client_manager.aws_hybrid
