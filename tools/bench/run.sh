@@ -73,15 +73,16 @@ fi
 if pgrep -x cargo >/dev/null || pgrep -x rustc >/dev/null; then
     say "note: another cargo or rustc process is running; the build below and the measurements share the CPU with it"
 fi
-say "building aws-hybrid-api (release) in $target_dir"
-(cd "$root" && CARGO_TARGET_DIR="$target_dir" cargo build --release --locked --bin aws-hybrid-api) ||
-    die "cargo build failed"
-binary="$target_dir/release/aws-hybrid-api"
 # Read-only git calls: --no-optional-locks keeps git from refreshing the index.
+# NOTE: a source change made while cargo builds is in the binary but not in this revision.
 revision=$(git -C "$root" rev-parse --short HEAD)
 if ! git -C "$root" --no-optional-locks diff --quiet HEAD -- src Cargo.toml Cargo.lock; then
     revision="$revision with uncommitted changes to src, Cargo.toml or Cargo.lock"
 fi
+say "building aws-hybrid-api (release) in $target_dir"
+(cd "$root" && CARGO_TARGET_DIR="$target_dir" cargo build --release --locked --bin aws-hybrid-api) ||
+    die "cargo build failed"
+binary="$target_dir/release/aws-hybrid-api"
 
 venv=$("$root/tools/setup-venv.sh" | tail -n 1)
 [[ -x $venv/bin/python ]] || die "tools/setup-venv.sh returned no usable venv ($venv)"
@@ -89,13 +90,20 @@ venv=$("$root/tools/setup-venv.sh" | tail -n 1)
 state=$(mktemp -d "${TMPDIR:-/tmp}/aws-hybrid-bench.XXXXXX")
 logs_copy="${output%.json}-logs"
 cleanup() {
-    "$root/tools/harness/down.sh" "$state" || say "down.sh failed; check for processes recorded in $state/pids"
+    local stopped=true
+    if ! "$root/tools/harness/down.sh" "$state"; then
+        stopped=false
+        say "down.sh failed: $state is kept, so run tools/harness/down.sh $state again and then delete it"
+    fi
     if [[ -d $state/logs ]]; then
         rm -rf "$logs_copy"
         cp -r "$state/logs" "$logs_copy" && say "logs copied to $logs_copy"
     fi
-    # The state directory contains the run's passwords and keys.
-    rm -rf "$state"
+    # The state directory contains the run's passwords and keys, but also the PID
+    # records that down.sh needs while a process may still run.
+    if [[ $stopped == true ]]; then
+        rm -rf "$state"
+    fi
 }
 trap cleanup EXIT
 
