@@ -25,7 +25,7 @@ pub struct Report {
 }
 
 impl Report {
-    /// 0 when every check succeeded, 1 for the worst result a warning, 2 for a failure.
+    /// Return 0 when every check succeeded, 1 when the worst result is a warning, 2 for a failure.
     pub fn exit_code(&self) -> u8 {
         match self.results.iter().map(|r| r.outcome).max() {
             Some(Outcome::Failure) => 2,

@@ -47,7 +47,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/images/{image_id}"),
 ];
 
-/// What every handler can reach.
+/// State shared by every handler.
 pub struct AppState {
     pub config: Arc<Config>,
     pub tenants: Arc<TenantMap>,
@@ -59,7 +59,7 @@ pub type SharedState = Arc<AppState>;
 
 impl AppState {
     /// The cloud scope of an authenticated request: the project's mapped account and region.
-    /// A project without a mapping is told to ask the cloud administrator.
+    /// A project without a mapping gets a 403 that sends the user to the cloud administrator.
     pub fn scope<'a>(&'a self, context: &'a RequestContext) -> Result<Scope<'a>, ApiError> {
         let tenant = self.tenants.get(&context.project_id).ok_or_else(|| {
             ApiError::forbidden(
@@ -79,7 +79,7 @@ impl AppState {
         })
     }
 
-    /// The unversioned root URL used in links: `[api] public_endpoint`, or the request's Host.
+    /// Return the unversioned root URL used in links: `[api] public_endpoint`, or the request's Host.
     pub fn base_url(&self, headers: &HeaderMap) -> String {
         if let Some(endpoint) = &self.config.api.public_endpoint {
             return versions::unversioned_root(endpoint);

@@ -22,13 +22,13 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 /// Pause between retries of a call that failed to connect.
 const RETRY_PAUSE: Duration = Duration::from_millis(200);
 
-/// Why a user token could not be accepted.
+/// Reason a user token was rejected.
 #[derive(Debug, thiserror::Error)]
 pub enum ValidateError {
     /// Keystone does not know the token, or it expired or was revoked.
     #[error("the token is invalid, expired or revoked")]
     Invalid,
-    /// Keystone could not be reached or did not give a usable answer.
+    /// Keystone could not be reached or did not return a usable response.
     #[error("Keystone is unavailable: {0}")]
     Unavailable(String),
 }

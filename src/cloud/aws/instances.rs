@@ -46,8 +46,8 @@ pub(super) async fn list(
         .collect())
 }
 
-/// Every instance the service created in the scope's account and region, of all projects,
-/// in ascending id order. One walk serves every project mapped to the account, which is what
+/// Walk every instance the service created in the scope's account and region, of all
+/// projects, and return them in ascending id order. One walk serves every project mapped to the account, which is what
 /// lets concurrent lists share it.
 async fn walk_account(
     driver: &AwsDriver,
@@ -179,7 +179,7 @@ pub(super) async fn launch(
     Ok(launched)
 }
 
-/// A resource named in a launch request that does not exist is a bad request, not a 404.
+/// Turn a missing resource named in a launch request into a 400, since it is not a 404.
 fn referenced_resource_error(error: CloudError) -> CloudError {
     match error {
         CloudError::NotFound { resource, .. } => CloudError::InvalidParameter {
