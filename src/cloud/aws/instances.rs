@@ -179,7 +179,7 @@ pub(super) async fn launch(
     Ok(launched)
 }
 
-/// Turn a missing resource named in a launch request into a 400, since it is not a 404.
+/// Report a missing resource named in a launch request as a 400: the body is wrong, not the URL.
 fn referenced_resource_error(error: CloudError) -> CloudError {
     match error {
         CloudError::NotFound { resource, .. } => CloudError::InvalidParameter {
