@@ -9,7 +9,7 @@ use crate::api::request_id;
 /// Link target for the `help` link that every API-SIG error item must carry.
 const HELP_HREF: &str = "https://docs.openstack.org/api-ref/aws-hybrid/";
 
-/// An error answered to an API client.
+/// An error returned to an API client.
 ///
 /// `code` is the part after `aws-hybrid.` in the API-SIG `code` field; it is stable and
 /// documented, so clients may branch on it. `detail` is for people: it names the value and
@@ -59,7 +59,7 @@ impl ApiError {
         }
     }
 
-    /// A 401 that tells keystoneauth-style clients where to authenticate.
+    /// A 401 whose `WWW-Authenticate` header gives keystoneauth-style clients the Keystone URL.
     pub fn unauthorized(detail: impl Into<String>, www_authenticate_uri: &str) -> Self {
         Self {
             www_authenticate: Some(format!("Keystone uri=\"{www_authenticate_uri}\"")),
@@ -71,7 +71,7 @@ impl ApiError {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", detail)
     }
 
-    /// The full API-SIG code, e.g. `aws-hybrid.instance.not_found`.
+    /// Return the full API-SIG code, e.g. `aws-hybrid.instance.not_found`.
     pub fn full_code(&self) -> String {
         format!("aws-hybrid.{}", self.code)
     }

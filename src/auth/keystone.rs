@@ -105,7 +105,7 @@ impl KeystoneClient {
         }
     }
 
-    /// Check that Keystone answers and that the service user can authenticate.
+    /// Check that Keystone is reachable and that the service user can authenticate.
     pub async fn check(&self) -> Result<(), ValidateError> {
         self.service_token(false).await.map(|_| ())
     }
@@ -170,7 +170,7 @@ impl KeystoneClient {
         })
     }
 
-    /// The identity endpoint for `[keystone_authtoken] interface` (and `region_name` when set).
+    /// Find the identity endpoint for `[keystone_authtoken] interface` (and `region_name` when set).
     fn identity_url(&self, catalog: &[CatalogService]) -> Result<String, ValidateError> {
         let interface = self.opts.interface.as_str();
         let region = self.opts.region_name.as_deref();
@@ -224,7 +224,7 @@ impl KeystoneClient {
     }
 }
 
-/// An error and its sources, e.g. "error sending request for url (…): client error (Connect):
+/// Join an error and its sources, e.g. "error sending request for url (…): client error (Connect):
 /// tcp connect error: Connection refused".
 fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();

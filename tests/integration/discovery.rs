@@ -19,7 +19,8 @@ async fn version_documents_need_no_token() {
             .to_str()
             .unwrap()
             .to_owned();
-        assert!(request_id.starts_with("req-") && request_id.len() == 40);
+        assert!(request_id.starts_with("req-"), "{request_id}");
+        assert_eq!(request_id.len(), 40, "{request_id}");
         let body: Value = response.json().await.unwrap();
         let version = if path == "/" {
             &body["versions"][0]
@@ -186,7 +187,8 @@ async fn wrong_method_gets_405_with_allow() {
         .await
         .unwrap();
     let allow = response.headers()["allow"].to_str().unwrap().to_owned();
-    assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
+    assert!(allow.contains("GET"), "{allow}");
+    assert!(allow.contains("POST"), "{allow}");
     let item = error_item(response, 405).await;
     assert_eq!(item["code"], "aws-hybrid.method_not_allowed");
 }
