@@ -10,7 +10,7 @@ use crate::cloud::{self, UnknownDriver};
 use crate::config::Config;
 use crate::tenancy::{MappingError, TenantMap};
 
-/// Why the service could not start; each message names the setting and the fix.
+/// Start-up failure. Each message names the setting and the fix.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("tenant mapping file: {0}")]

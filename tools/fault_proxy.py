@@ -368,7 +368,7 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
                         head_length = value
                     elif name.lower() not in HOP_BY_HOP_HEADERS:
                         headers.append((name, value))
-        # Record before answering, so a client that reads the call log right after its
+        # Record before responding, so a client that reads the call log right after its
         # response always finds its own call there.
         self.state.record_call({
             "method": self.command,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Run the whole test suite: unit tests, integration tests against a real Keystone and the moto
-# AWS emulator (both started on 127.0.0.1 for this run and stopped at the end), the
-# openstackclient plugin, the devstack plugin's phases, and the api-ref build.
+# Run the whole test suite. It starts a real Keystone and the moto AWS emulator on 127.0.0.1,
+# runs the unit and integration tests, the openstackclient plugin's tests, the devstack
+# plugin's phases and the api-ref build, and stops everything at the end.
 #
 # Environment:
 #   AWS_HYBRID_CACHE   where the Python venv and the cargo target directory are kept between

@@ -59,7 +59,7 @@ impl ApiError {
         }
     }
 
-    /// A 401 whose `WWW-Authenticate` header gives keystoneauth-style clients the Keystone URL.
+    /// Build a 401 whose `WWW-Authenticate` header gives keystoneauth-style clients the Keystone URL.
     pub fn unauthorized(detail: impl Into<String>, www_authenticate_uri: &str) -> Self {
         Self {
             www_authenticate: Some(format!("Keystone uri=\"{www_authenticate_uri}\"")),

@@ -89,11 +89,7 @@ async fn list(
         query.marker.as_deref(),
         |marker| next_link(&base, "/v1/images", &filters, limit, marker),
     );
-    let mut body = json!({ "images": page.items });
-    if !page.links.is_empty() {
-        body["images_links"] = json!(page.links);
-    }
-    Ok(axum::Json(body))
+    Ok(axum::Json(page.into_body("images")))
 }
 
 #[utoipa::path(get, path = "/v1/images/{image_id}", tag = "images",

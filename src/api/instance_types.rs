@@ -74,11 +74,7 @@ async fn list(
         query.marker.as_deref(),
         |marker| next_link(&base, "/v1/instance-types", &filters, limit, marker),
     );
-    let mut body = json!({ "instance_types": page.items });
-    if !page.links.is_empty() {
-        body["instance_types_links"] = json!(page.links);
-    }
-    Ok(axum::Json(body))
+    Ok(axum::Json(page.into_body("instance_types")))
 }
 
 #[utoipa::path(get, path = "/v1/instance-types/{instance_type}", tag = "instance-types",

@@ -99,11 +99,7 @@ async fn list(
         query.marker.as_deref(),
         |marker| next_link(&base, "/v1/instances", &filters, limit, marker),
     );
-    let mut body = json!({ "instances": page.items });
-    if !page.links.is_empty() {
-        body["instances_links"] = json!(page.links);
-    }
-    Ok(axum::Json(body).into_response())
+    Ok(axum::Json(page.into_body("instances")).into_response())
 }
 
 #[utoipa::path(get, path = "/v1/instances/{instance_id}", tag = "instances",
@@ -310,7 +306,7 @@ async fn action(
     Ok(StatusCode::ACCEPTED)
 }
 
-/// A Nova-style action body: exactly one key naming the action, with a null (or empty object)
+/// Parse a Nova-style action body: exactly one key naming the action, with a null (or empty object)
 /// value, e.g. `{"stop": null}`.
 fn parse_action(body: &Map<String, Value>) -> Result<InstanceAction, ApiError> {
     let invalid = |detail: String| ApiError::bad_request("invalid_action", detail);

@@ -1,4 +1,4 @@
-//! Request header limits, answered with a JSON 431 instead of a dropped connection.
+//! Request header limits, rejected with a JSON 431 instead of a dropped connection.
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;

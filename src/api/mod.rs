@@ -58,7 +58,7 @@ pub struct AppState {
 pub type SharedState = Arc<AppState>;
 
 impl AppState {
-    /// The cloud scope of an authenticated request: the project's mapped account and region.
+    /// Build the cloud scope of an authenticated request: the project's mapped account and region.
     /// A project without a mapping gets a 403 that sends the user to the cloud administrator.
     pub fn scope<'a>(&'a self, context: &'a RequestContext) -> Result<Scope<'a>, ApiError> {
         let tenant = self.tenants.get(&context.project_id).ok_or_else(|| {

@@ -16,6 +16,19 @@ pub struct Page<T> {
     pub links: Vec<Link>,
 }
 
+impl<T: Serialize> Page<T> {
+    /// Build the list body `{"<collection>": [...]}`, with `<collection>_links` when a next
+    /// page exists.
+    pub fn into_body(self, collection: &str) -> serde_json::Value {
+        let mut body = serde_json::Map::new();
+        body.insert(collection.to_owned(), serde_json::json!(self.items));
+        if !self.links.is_empty() {
+            body.insert(format!("{collection}_links"), serde_json::json!(self.links));
+        }
+        serde_json::Value::Object(body)
+    }
+}
+
 /// Parse `limit`: a positive integer, capped at `max_limit`; absent means `max_limit`.
 pub fn parse_limit(limit: Option<&str>, max_limit: usize) -> Result<usize, ApiError> {
     let Some(raw) = limit else {

@@ -13,7 +13,7 @@ tokio::task_local! {
     static REQUEST_ID: String;
 }
 
-/// The request id of the request being served on this task, if any.
+/// Return the id of the request served on this task, if any.
 pub fn current() -> Option<String> {
     REQUEST_ID.try_with(Clone::clone).ok()
 }
@@ -23,7 +23,7 @@ pub fn generate() -> String {
     format!("req-{}", uuid::Uuid::new_v4())
 }
 
-/// Whether `value` has exactly the form `req-<lowercase uuid>`.
+/// Check that `value` has exactly the form `req-<lowercase uuid>`.
 pub fn is_valid(value: &str) -> bool {
     let Some(rest) = value.strip_prefix("req-") else {
         return false;
@@ -44,7 +44,7 @@ pub fn is_valid(value: &str) -> bool {
 pub struct GlobalRequestId(pub Option<String>);
 
 /// Middleware: assigns the request id, makes it visible to handlers, errors and log lines, and
-/// sets the response header on every answer, errors included.
+/// sets the response header on every response, errors included.
 pub async fn layer(mut request: Request, next: Next) -> Response {
     let id = generate();
     let global = request

@@ -39,7 +39,7 @@ pub fn image_id(field: &str, value: &str) -> Result<(), ApiError> {
     aws_id(field, "ami", value)
 }
 
-/// An instance id that cannot exist is reported as not found, like any unknown id.
+/// Check an instance id; one that cannot exist is reported as not found, like any unknown id.
 pub fn instance_id(value: &str) -> Result<(), ApiError> {
     if is_aws_id("i", value) {
         return Ok(());

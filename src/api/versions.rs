@@ -11,7 +11,7 @@ use super::SharedState;
 pub const MIN_VERSION: &str = "1.0";
 pub const MAX_VERSION: &str = "1.0";
 
-/// The unversioned root of `endpoint`: trailing slashes and a trailing `/v1` removed, so that
+/// Return the unversioned root of `endpoint`: trailing slashes and a trailing `/v1` removed, so that
 /// links never repeat a path segment.
 pub fn unversioned_root(endpoint: &str) -> String {
     let trimmed = endpoint.trim_end_matches('/');

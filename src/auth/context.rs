@@ -1,4 +1,4 @@
-//! Who is calling: the identity Keystone reported for the token, plus the request's ids.
+//! The caller's identity as Keystone reported it for the token, plus the request's ids.
 
 use std::sync::Arc;
 
@@ -23,7 +23,7 @@ pub struct Identity {
 }
 
 impl Identity {
-    /// Whether the token carries `role`, compared case-insensitively as oslo.policy does.
+    /// Check whether the token carries `role`, compared case-insensitively as oslo.policy does.
     pub fn has_role(&self, role: &str) -> bool {
         self.roles.iter().any(|r| r.eq_ignore_ascii_case(role))
     }

@@ -1,4 +1,4 @@
-//! Cloud failures in terms the API can answer precisely.
+//! Cloud failures, in terms the API can map to precise responses.
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum CloudError {

@@ -31,11 +31,11 @@ pub struct Scope<'a> {
     pub region: &'a str,
 }
 
-/// What a cloud must offer. Every method that touches project resources acts only on
+/// Operations a cloud driver provides. Every method that touches project resources acts only on
 /// resources tagged with `scope.project_id`, and reports any other resource as not found.
 #[async_trait]
 pub trait CloudDriver: Send + Sync {
-    /// Every instance of the project that matches `filter`, in ascending id order.
+    /// List every instance of the project that matches `filter`, in ascending id order.
     async fn list_instances(
         &self,
         scope: Scope<'_>,
@@ -47,7 +47,7 @@ pub trait CloudDriver: Send + Sync {
         scope: Scope<'_>,
         spec: &LaunchSpec,
     ) -> Result<Vec<Instance>, CloudError>;
-    /// Apply `action`; an action whose result state already holds is a no-op.
+    /// Apply `action`. An action whose result state is already reached is a no-op.
     async fn instance_action(
         &self,
         scope: Scope<'_>,
@@ -61,7 +61,7 @@ pub trait CloudDriver: Send + Sync {
         &self,
         scope: Scope<'_>,
     ) -> Result<Vec<AvailabilityZone>, CloudError>;
-    /// Every instance type offered in the region, in ascending name order.
+    /// List every instance type offered in the region, in ascending name order.
     async fn list_instance_types(
         &self,
         scope: Scope<'_>,

@@ -114,7 +114,7 @@ pub struct Image {
     pub public: Option<bool>,
 }
 
-/// Which images to list: `owner` is `self` (the default), `amazon`, or an account id.
+/// Image list filter: `owner` is `self` (the default), `amazon`, or an account id.
 #[derive(Debug, Clone, Default)]
 pub struct ImageFilter {
     pub owner: Option<String>,

@@ -64,8 +64,8 @@ const SAMPLE: &str = "\
 #aws_secret_access_key = je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY
 ";
 
-/// A warning naming the file and the fix when the mapping file can be read by its group or by
-/// other users; `None` when its mode is 0600 or stricter (or cannot be read).
+/// Return a warning naming the file and the fix when its group or other users can read the
+/// mapping file. Returns `None` for mode 0600 or stricter, or when the mode cannot be read.
 pub fn permission_warning(path: &std::path::Path) -> Option<String> {
     use std::os::unix::fs::PermissionsExt;
 

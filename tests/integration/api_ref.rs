@@ -198,7 +198,7 @@ async fn api_ref_samples_match_responses() {
     );
 }
 
-/// The `.. rest_method::` lines of the api-ref, as (method, path).
+/// Collect the `.. rest_method::` lines of the api-ref, as (method, path).
 fn api_ref_routes() -> BTreeSet<(String, String)> {
     let source = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("api-ref/source");
     let mut routes = BTreeSet::new();

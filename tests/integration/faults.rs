@@ -1,4 +1,4 @@
-//! AWS errors mapped to precise answers, with faults injected by a proxy in front of the
+//! AWS errors mapped to precise responses, with faults injected by a proxy in front of the
 //! emulator.
 
 use std::time::Instant;

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::common::{Service, ServiceOptions, TEST_AMI, account, env, error_item, http, project};
 
-/// An EC2 client straight to the emulator, to check what the service did on the AWS side.
+/// Build an EC2 client that talks straight to the emulator, to check what the service did on the AWS side.
 fn ec2(account_name: &str) -> aws_sdk_ec2::Client {
     let a = account(account_name);
     let config = aws_sdk_ec2::Config::builder()

@@ -283,7 +283,7 @@ async fn expired_user_token_passes_with_service_token() {
     assert_eq!(response.status(), 200, "{}", service.log());
 }
 
-/// A token of the harness's service user, which holds the `service` role.
+/// Issue a token for the harness's service user, which has the `service` role.
 async fn service_user_token() -> String {
     let e = env();
     issue_token(

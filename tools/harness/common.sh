@@ -155,7 +155,7 @@ stop_recorded_process() {
 # on 127.0.0.1:$2 with venv $1, one word a line.
 keystone_uwsgi_command() {
     local venv=$1 port=$2 conf_dir=$3
-    # uWSGI's HTTP router (--http with --http-keepalive) holds the clients'
+    # uWSGI's HTTP router (--http with --http-keepalive) keeps the clients'
     # keep-alive connections and hands the worker one request at a time. With
     # --http11-socket an idle keep-alive connection would occupy the worker
     # until it timed out (about 4 s), and --http-socket closes connections

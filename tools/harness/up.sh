@@ -99,9 +99,9 @@ cat >"$keystone_dir/keystone.conf" <<EOF
 debug = false
 use_stderr = true
 
-# Tests write to Keystone from several threads, and extra-keystone.sh processes
-# share the file: wait for SQLite's lock instead of failing with "database is
-# locked" (timeout in seconds; the journal is switched to WAL below).
+# The Keystones started by extra-keystone.sh share this file with the main one.
+# A writer waits up to 30 s for SQLite's lock instead of failing at once with
+# "database is locked". The journal is switched to WAL below.
 [database]
 connection = sqlite:///$keystone_dir/keystone.db?timeout=30
 
@@ -183,7 +183,7 @@ if [[ ! -f $keystone_dir/keystone.db ]]; then
     bootstrap || die "keystone-manage bootstrap failed; see $manage_log"
 fi
 
-# WAL lets readers go on while one writer holds the lock; the mode is stored in
+# WAL lets readers go on while one writer has the lock. The mode is stored in
 # the database file, so extra Keystones sharing it use it too.
 "$venv/bin/python" -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute("PRAGMA journal_mode=WAL")' \
     "$keystone_dir/keystone.db" || die "cannot switch the Keystone database to WAL mode"

@@ -16,7 +16,9 @@ where
     };
     match &error {
         SdkError::ServiceError(_) => {}
-        SdkError::TimeoutError(_) => return unavailable("the AWS endpoint did not answer in time"),
+        SdkError::TimeoutError(_) => {
+            return unavailable("the AWS endpoint did not respond in time");
+        }
         SdkError::DispatchFailure(_) => {
             return unavailable("the AWS endpoint could not be reached");
         }
@@ -106,7 +108,7 @@ fn resource_of(code: &str) -> &'static str {
     }
 }
 
-/// The API field an EC2 validation error most likely refers to.
+/// Return the API field an EC2 validation error most likely refers to.
 fn field_of(code: &str) -> &'static str {
     match code.split('.').next().unwrap_or_default() {
         "InvalidInstanceID" => "instance_id",

@@ -53,8 +53,8 @@ impl AwsDriver {
         }
     }
 
-    /// The EC2 client for the scope's account and region; clients are shared by every project
-    /// mapped to the same access key, so they also share the SDK's retry budget.
+    /// Return the EC2 client for the scope's account and region. Every project mapped to the
+    /// same access key shares it, and so shares the SDK's retry budget.
     fn client(&self, scope: Scope<'_>) -> aws_sdk_ec2::Client {
         let key = (scope.tenant.access_key_id.clone(), scope.region.to_owned());
         let mut clients = self.clients.lock().expect("client cache lock poisoned");
@@ -135,7 +135,7 @@ impl AwsDriver {
         recent.insert(instance.id.clone(), (instance.clone(), now));
     }
 
-    /// The launch record of `id` if this project launched it in the last few minutes.
+    /// Return the launch record of `id` if this project launched it in the last few minutes.
     fn recent_launch(&self, project_id: &str, id: &str) -> Option<Instance> {
         let recent = self
             .recent_launches
