@@ -21,7 +21,7 @@ tools_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 constraints="$tools_dir/constraints.txt"
 python=${AWS_HYBRID_PYTHON:-python3}
 cache_dir=${AWS_HYBRID_CACHE:-$HOME/.cache/aws-hybrid}
-packages=(keystone uwsgi 'moto[server]' boto3 python-openstackclient)
+packages=(keystone uwsgi 'moto[server]' boto3 python-openstackclient oslo.policy PyJWT cryptography)
 
 constraints_hash=$(sha256sum "$constraints" | cut -c1-12)
 venv="$cache_dir/venv-$constraints_hash"

@@ -19,7 +19,7 @@ venv=$("$root/tools/setup-venv.sh" | tail -n 1)
 
 echo "==> Building aws-hybrid and its tests"
 cd "$root"
-cargo build --locked --all-targets
+cargo build --locked --workspace --all-targets
 
 state=$(mktemp -d /tmp/aws-hybrid-test.XXXXXX)
 trap '"$root/tools/harness/down.sh" "$state" >/dev/null 2>&1 || true' EXIT
@@ -29,8 +29,15 @@ echo "==> Starting Keystone and the AWS emulator in $state"
 echo "==> Harness and fault proxy self-tests"
 AWS_HYBRID_STATE_DIR="$state" "$venv/bin/python" -m unittest discover -s "$root/tools/tests" -p "test_*.py"
 
+# AWS_HYBRID_PYTHON runs real oslo.policy for the policy crate's differential test.
+# AWS_HYBRID_TEST_RECORD keeps every response body and service log for the secret scan.
 echo "==> Rust tests"
-AWS_HYBRID_TEST_ENV="$state/env.json" cargo test --locked --all-targets
+AWS_HYBRID_TEST_ENV="$state/env.json" AWS_HYBRID_PYTHON="$venv/bin/python" \
+    AWS_HYBRID_TEST_RECORD="$state/record" \
+    cargo test --locked --workspace --all-targets
+
+echo "==> No secret in any response body or service log of the Rust tests"
+"$venv/bin/python" "$root/tools/scan_secrets.py" --env "$state/env.json" "$state/record"
 
 echo "==> openstackclient plugin and keystoneauth discovery"
 AWS_HYBRID_API_BIN="$CARGO_TARGET_DIR/debug/aws-hybrid-api" "$root/osc/tests/run.sh" "$state"
@@ -38,7 +45,9 @@ AWS_HYBRID_API_BIN="$CARGO_TARGET_DIR/debug/aws-hybrid-api" "$root/osc/tests/run
 # The devstack test replaces the harness's catalog registration while it runs and restores it
 # at the end, so it runs after every other test that uses the harness.
 echo "==> devstack plugin, every phase against the harness Keystone"
-AWS_HYBRID_PREBUILT_BIN_DIR="$CARGO_TARGET_DIR/debug" "$root/devstack/tests/run.sh" "$state"
+AWS_HYBRID_PREBUILT_BIN_DIR="$CARGO_TARGET_DIR/debug" \
+    AWS_HYBRID_DEVSTACK_TEST_CARGO_TARGET_DIR="$CARGO_TARGET_DIR" \
+    "$root/devstack/tests/run.sh" "$state"
 
 echo "==> api-ref (sphinx-build -W)"
 "$root/api-ref/build.sh"
