@@ -10,6 +10,8 @@ pub mod auth;
 pub mod cloud;
 pub mod config;
 pub mod logging;
+pub mod oidc;
+pub mod policy;
 pub mod secret;
 pub mod server;
 pub mod tenancy;

@@ -8,6 +8,8 @@ use crate::api::{self, AppState};
 use crate::auth::Authenticator;
 use crate::cloud::{self, UnknownDriver};
 use crate::config::Config;
+use crate::oidc::{Signer, SignerError};
+use crate::policy::{Policy, PolicyError};
 use crate::tenancy::{MappingError, TenantMap};
 
 /// Start-up failure. Each message names the setting and the fix.
@@ -17,6 +19,12 @@ pub enum StartError {
     Mapping(#[from] MappingError),
     #[error("{0}")]
     Driver(#[from] UnknownDriver),
+    #[error("policy: {0}")]
+    Policy(#[from] PolicyError),
+    #[error("the tenant mapping names role_arn, but roles cannot be assumed: {0}")]
+    RoleAccess(String),
+    #[error("{0}")]
+    Signer(#[from] SignerError),
     #[error("cannot build the HTTP client for Keystone: {0}")]
     HttpClient(#[from] reqwest::Error),
     #[error(
@@ -30,30 +38,30 @@ pub enum StartError {
     Serve(std::io::Error),
 }
 
-/// Load everything the service needs, then serve until SIGTERM or SIGINT.
+/// Load everything the service needs, then serve until SIGTERM or SIGINT. SIGHUP reloads the
+/// tenant mapping and the policy files.
 pub async fn run(config: Config, started: Instant) -> Result<(), StartError> {
-    let tenants = TenantMap::load(&config.tenancy.mapping_file, &config.aws.region)?;
-    if let Some(warning) = crate::tenancy::permission_warning(&config.tenancy.mapping_file) {
-        tracing::warn!("{warning}");
-    }
-    tracing::info!(
-        mapping_file = %config.tenancy.mapping_file.display(),
-        projects = tenants.len(),
-        "loaded tenant mappings"
-    );
-    let driver = cloud::load_driver(&config)?;
+    let tenants = load_tenants(&config)?;
+    let policy = Policy::load(&config.oslo_policy)?;
+    let signer = Signer::from_config(&config.oidc)?.map(Arc::new);
+    check_role_access(&config, &tenants, signer.clone())?;
+    let driver = cloud::load_driver(&config, signer.clone())?;
     let auth = Arc::new(Authenticator::new(&config.keystone_authtoken)?);
     let address = SocketAddr::new(config.api.bind_host, config.api.bind_port);
     let grace = Duration::from_secs(config.api.graceful_shutdown_timeout);
-    let state = Arc::new(AppState {
-        config: Arc::new(config),
-        tenants: Arc::new(tenants),
+    let config = Arc::new(config);
+    let state = Arc::new(AppState::new(
+        config.clone(),
+        tenants,
+        policy,
         driver,
         auth,
-    });
+        signer,
+    ));
     let listener = tokio::net::TcpListener::bind(address)
         .await
         .map_err(|source| StartError::Bind { address, source })?;
+    tokio::spawn(reload_on_sighup(state.clone()));
     tracing::info!(
         %address,
         startup_ms = started.elapsed().as_millis() as u64,
@@ -76,6 +84,68 @@ pub async fn run(config: Config, started: Instant) -> Result<(), StartError> {
     }
     tracing::info!("aws-hybrid-api stopped");
     Ok(())
+}
+
+/// Refuses a mapping with `role_arn` entries when `[sts]` gives no way to assume roles, so
+/// the mistake shows at start instead of as a failure on every request of those projects.
+fn check_role_access(
+    config: &Config,
+    tenants: &TenantMap,
+    signer: Option<Arc<Signer>>,
+) -> Result<(), StartError> {
+    if !tenants.has_roles() {
+        return Ok(());
+    }
+    match cloud::aws::credentials::unusable_reason(&config.sts, signer) {
+        Some(reason) => Err(StartError::RoleAccess(reason)),
+        None => Ok(()),
+    }
+}
+
+fn load_tenants(config: &Config) -> Result<TenantMap, MappingError> {
+    let path = &config.tenancy.mapping_file;
+    let tenants = TenantMap::load(path, &config.aws.region)?;
+    if let Some(warning) = crate::tenancy::permission_warning(path) {
+        tracing::warn!("{warning}");
+    }
+    tracing::info!(
+        mapping_file = %path.display(),
+        projects = tenants.len(),
+        "loaded tenant mappings"
+    );
+    Ok(tenants)
+}
+
+/// Re-reads the tenant mapping and the policy files on each SIGHUP. Both must load for either
+/// to change; otherwise the error is logged and the ones in force stay.
+async fn reload_on_sighup(state: Arc<AppState>) {
+    use tokio::signal::unix::{SignalKind, signal};
+
+    let Ok(mut hangup) = signal(SignalKind::hangup()) else {
+        tracing::error!("cannot install the SIGHUP handler; reload needs a restart");
+        return;
+    };
+    while hangup.recv().await.is_some() {
+        tracing::info!("SIGHUP received; reloading the tenant mapping and the policy");
+        let loaded = load_tenants(&state.config)
+            .map_err(|error| format!("tenant mapping file: {error}"))
+            .and_then(|tenants| {
+                check_role_access(&state.config, &tenants, state.signer.clone())
+                    .map_err(|error| error.to_string())?;
+                let policy = Policy::load(&state.config.oslo_policy)
+                    .map_err(|error| format!("policy: {error}"))?;
+                Ok((tenants, policy))
+            });
+        match loaded {
+            Ok((tenants, policy)) => {
+                state.replace(tenants, policy);
+                tracing::info!("reload done; new requests use the new mapping and policy");
+            }
+            Err(error) => tracing::error!(
+                "reload refused, the previous mapping and policy stay in force: {error}"
+            ),
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::auth::KeystoneClient;
 use crate::config::Config;
+use crate::policy::Policy;
 use crate::tenancy::{self, TenantMap};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -75,6 +76,11 @@ pub fn run(config_files: &[PathBuf], config_dir: Option<&Path>) -> Report {
                         Some("not checked: the configuration is invalid".into()),
                     ),
                     result(
+                        "Policy files",
+                        Outcome::Failure,
+                        Some("not checked: the configuration is invalid".into()),
+                    ),
+                    result(
                         "Keystone",
                         Outcome::Failure,
                         Some("not checked: the configuration is invalid".into()),
@@ -86,6 +92,7 @@ pub fn run(config_files: &[PathBuf], config_dir: Option<&Path>) -> Report {
     let results = vec![
         result("Configuration", Outcome::Success, None),
         check_mapping(&config),
+        check_policy(&config),
         check_keystone(&config),
     ];
     Report { results }
@@ -107,6 +114,33 @@ fn check_mapping(config: &Config) -> CheckResult {
                 Some(format!("{}: {} project(s)", path.display(), map.len())),
             ),
         },
+    }
+}
+
+/// Loads the policy files. Undefined `rule:` references are warnings, since oslo.policy
+/// evaluates them as the `default` rule, which is rarely what the author meant.
+fn check_policy(config: &Config) -> CheckResult {
+    let name = "Policy files";
+    match Policy::load(&config.oslo_policy) {
+        Err(error) => result(name, Outcome::Failure, Some(error.to_string())),
+        Ok(policy) => {
+            let warnings = policy.enforcer().warnings();
+            if !warnings.is_empty() {
+                let lines: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+                return result(name, Outcome::Warning, Some(lines.join("; ")));
+            }
+            let overridden = policy
+                .enforcer()
+                .effective_rules()
+                .into_iter()
+                .filter(|rule| rule.overridden || !rule.registered)
+                .count();
+            result(
+                name,
+                Outcome::Success,
+                Some(format!("{overridden} rule(s) differ from the defaults")),
+            )
+        }
     }
 }
 

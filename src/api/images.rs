@@ -11,9 +11,8 @@ use super::error::ApiError;
 use super::extract::{ApiQuery, NoQuery};
 use super::openapi::*;
 use super::pagination::{next_link, paginate, parse_limit};
+use super::project::Project;
 use super::{SharedState, validate};
-use crate::auth::RequestContext;
-use crate::auth::policy::{Access, enforce};
 use crate::cloud::ImageFilter;
 
 pub fn routes() -> Router<SharedState> {
@@ -56,11 +55,11 @@ fn check_owner(owner: &str) -> Result<(), ApiError> {
         (status = 503, description = "Keystone or AWS unavailable or throttling", body = ErrorBody)))]
 async fn list(
     State(state): State<SharedState>,
-    context: RequestContext,
+    project: Project,
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    enforce(&context, "aws-hybrid:image:list", Access::Read)?;
+    project.enforce("aws-hybrid:image:list")?;
     if let Some(owner) = &query.owner {
         check_owner(owner)?;
     }
@@ -71,10 +70,7 @@ async fn list(
         state: query.state.clone(),
         architecture: query.architecture.clone(),
     };
-    let images = state
-        .driver
-        .list_images(state.scope(&context)?, &filter)
-        .await?;
+    let images = state.driver.list_images(project.scope(), &filter).await?;
     let base = state.base_url(&headers);
     let filters = [
         ("owner", query.owner.as_deref()),
@@ -101,17 +97,17 @@ async fn list(
         (status = 503, description = "Keystone or AWS unavailable or throttling", body = ErrorBody)))]
 async fn show(
     State(state): State<SharedState>,
-    context: RequestContext,
+    project: Project,
     Path(id): Path<String>,
     ApiQuery(_): ApiQuery<NoQuery>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    enforce(&context, "aws-hybrid:image:get", Access::Read)?;
+    project.enforce("aws-hybrid:image:get")?;
     validate::image_id("image id", &id).map_err(|_| {
         ApiError::not_found(
             "image.not_found",
             format!("The image {id} was not found: image ids look like ami-0123456789abcdef0."),
         )
     })?;
-    let image = state.driver.get_image(state.scope(&context)?, &id).await?;
+    let image = state.driver.get_image(project.scope(), &id).await?;
     Ok(axum::Json(json!({ "image": image })))
 }

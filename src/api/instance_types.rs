@@ -13,8 +13,7 @@ use super::error::ApiError;
 use super::extract::{ApiQuery, NoQuery};
 use super::openapi::*;
 use super::pagination::{next_link, paginate, parse_limit};
-use crate::auth::RequestContext;
-use crate::auth::policy::{Access, enforce};
+use super::project::Project;
 
 pub fn routes() -> Router<SharedState> {
     Router::new()
@@ -40,16 +39,13 @@ struct ListQuery {
         (status = 503, description = "Keystone or AWS unavailable or throttling", body = ErrorBody)))]
 async fn list(
     State(state): State<SharedState>,
-    context: RequestContext,
+    project: Project,
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    enforce(&context, "aws-hybrid:instance-type:list", Access::Read)?;
+    project.enforce("aws-hybrid:instance-type:list")?;
     let limit = parse_limit(query.limit.as_deref(), state.config.api.max_limit)?;
-    let all = state
-        .driver
-        .list_instance_types(state.scope(&context)?)
-        .await?;
+    let all = state.driver.list_instance_types(project.scope()).await?;
     let matching: Vec<_> = all
         .iter()
         .filter(|t| query.vcpus.is_none_or(|v| t.vcpus == Some(v)))
@@ -86,15 +82,12 @@ async fn list(
         (status = 503, description = "Keystone or AWS unavailable or throttling", body = ErrorBody)))]
 async fn show(
     State(state): State<SharedState>,
-    context: RequestContext,
+    project: Project,
     Path(name): Path<String>,
     ApiQuery(_): ApiQuery<NoQuery>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    enforce(&context, "aws-hybrid:instance-type:get", Access::Read)?;
-    let all = state
-        .driver
-        .list_instance_types(state.scope(&context)?)
-        .await?;
+    project.enforce("aws-hybrid:instance-type:get")?;
+    let all = state.driver.list_instance_types(project.scope()).await?;
     let found = all.iter().find(|t| t.name == name).ok_or_else(|| {
         ApiError::not_found(
             "instance_type.not_found",

@@ -11,13 +11,13 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::block_devices::{BlockDeviceRequest, block_device_specs};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, NoQuery};
 use super::openapi::*;
 use super::pagination::{next_link, paginate, parse_limit};
-use super::{SharedState, validate};
-use crate::auth::RequestContext;
-use crate::auth::policy::{Access, enforce};
+use super::project::Project;
+use super::{SharedState, guardrails, idempotency, instance_operations, validate};
 use crate::cloud::{InstanceAction, InstanceFilter, LaunchSpec};
 
 /// RunInstances accepts at most this many instances per request here; AWS account limits may
@@ -50,11 +50,14 @@ struct ListQuery {
     name: Option<String>,
     instance_type: Option<String>,
     image_id: Option<String>,
+    all_projects: Option<String>,
+    project_id: Option<String>,
 }
 
 #[utoipa::path(get, path = "/v1/instances", tag = "instances",
     params(("limit" = Option<usize>, Query), ("marker" = Option<String>, Query), ("state" = Option<String>, Query),
-           ("name" = Option<String>, Query), ("instance_type" = Option<String>, Query), ("image_id" = Option<String>, Query)),
+           ("name" = Option<String>, Query), ("instance_type" = Option<String>, Query), ("image_id" = Option<String>, Query),
+           ("all_projects" = Option<bool>, Query), ("project_id" = Option<String>, Query)),
     responses((status = 200, description = "The project's instances", body = InstanceList),
         (status = 400, description = "Invalid query or body", body = ErrorBody),
         (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
@@ -62,11 +65,11 @@ struct ListQuery {
         (status = 503, description = "Keystone or AWS unavailable or throttling", body = ErrorBody)))]
 async fn list(
     State(state): State<SharedState>,
-    context: RequestContext,
+    project: Project,
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
-    enforce(&context, "aws-hybrid:instance:list", Access::Read)?;
+    project.enforce("aws-hybrid:instance:list")?;
     if let Some(wanted) = query.state.as_deref().filter(|s| !STATES.contains(s)) {
         return Err(ApiError::bad_request(
             "invalid_parameter",
@@ -77,20 +80,30 @@ async fn list(
         ));
     }
     let limit = parse_limit(query.limit.as_deref(), state.config.api.max_limit)?;
-    let scope = state.scope(&context)?;
     let filter = InstanceFilter {
         state: query.state.clone(),
         name: query.name.clone(),
         instance_type: query.instance_type.clone(),
         image_id: query.image_id.clone(),
     };
-    let instances = state.driver.list_instances(scope, &filter).await?;
+    let all_projects = parse_bool("all_projects", query.all_projects.as_deref())?;
+    let instances = match (all_projects, query.project_id.as_deref()) {
+        (false, None) => {
+            state
+                .driver
+                .list_instances(project.scope(), &filter)
+                .await?
+        }
+        (_, wanted) => list_across_projects(&state, &project, wanted, &filter).await?,
+    };
     let base = state.base_url(&headers);
     let filters = [
         ("state", query.state.as_deref()),
         ("name", query.name.as_deref()),
         ("instance_type", query.instance_type.as_deref()),
         ("image_id", query.image_id.as_deref()),
+        ("all_projects", query.all_projects.as_deref()),
+        ("project_id", query.project_id.as_deref()),
     ];
     let page = paginate(
         instances,
@@ -100,6 +113,46 @@ async fn list(
         |marker| next_link(&base, "/v1/instances", &filters, limit, marker),
     );
     Ok(axum::Json(page.into_body("instances")).into_response())
+}
+
+/// Lists the instances of one other mapped project (`wanted`) or of all of them, for
+/// administrators, in ascending id order.
+async fn list_across_projects(
+    state: &SharedState,
+    project: &Project,
+    wanted: Option<&str>,
+    filter: &InstanceFilter,
+) -> Result<Vec<crate::cloud::Instance>, ApiError> {
+    let rule = "aws-hybrid:instance:list:all_projects";
+    let projects: Vec<&str> = match wanted {
+        Some(id) => {
+            project.enforce_for(rule, id)?;
+            vec![id]
+        }
+        None => {
+            project.enforce(rule)?;
+            project.mapped_projects().collect()
+        }
+    };
+    let mut instances = Vec::new();
+    for id in projects {
+        let scope = project.scope_of(id)?;
+        instances.extend(state.driver.list_instances(scope, filter).await?);
+    }
+    instances.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(instances)
+}
+
+/// Parses a boolean query parameter the way OpenStack APIs accept them.
+fn parse_bool(name: &str, value: Option<&str>) -> Result<bool, ApiError> {
+    match value.map(str::to_ascii_lowercase).as_deref() {
+        None | Some("false" | "0" | "no" | "off") => Ok(false),
+        Some("true" | "1" | "yes" | "on" | "") => Ok(true),
+        Some(other) => Err(ApiError::bad_request(
+            "invalid_parameter",
+            format!("Invalid {name} {other:?}: use true or false."),
+        )),
+    }
 }
 
 #[utoipa::path(get, path = "/v1/instances/{instance_id}", tag = "instances",
@@ -112,16 +165,13 @@ async fn list(
         (status = 503, description = "Keystone or AWS unavailable or throttling", body = ErrorBody)))]
 async fn show(
     State(state): State<SharedState>,
-    context: RequestContext,
+    project: Project,
     Path(id): Path<String>,
     ApiQuery(_): ApiQuery<NoQuery>,
 ) -> Result<Response, ApiError> {
-    enforce(&context, "aws-hybrid:instance:get", Access::Read)?;
+    project.enforce("aws-hybrid:instance:get")?;
     validate::instance_id(&id)?;
-    let instance = state
-        .driver
-        .get_instance(state.scope(&context)?, &id)
-        .await?;
+    let instance = state.driver.get_instance(project.scope(), &id).await?;
     Ok(axum::Json(json!({ "instance": instance })).into_response())
 }
 
@@ -146,6 +196,8 @@ pub(crate) struct CreateInstance {
     user_data: Option<String>,
     #[serde(default)]
     tags: BTreeMap<String, String>,
+    #[serde(default)]
+    block_device_mappings: Vec<BlockDeviceRequest>,
 }
 
 #[utoipa::path(post, path = "/v1/instances", tag = "instances", request_body = CreateBody,
@@ -156,14 +208,30 @@ pub(crate) struct CreateInstance {
         (status = 503, description = "Keystone or AWS unavailable or throttling", body = ErrorBody)))]
 async fn create(
     State(state): State<SharedState>,
-    context: RequestContext,
+    project: Project,
     headers: HeaderMap,
     ApiQuery(_): ApiQuery<NoQuery>,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> Result<Response, ApiError> {
-    enforce(&context, "aws-hybrid:instance:create", Access::Write)?;
-    let spec = launch_spec(body.instance, &context.request_id)?;
-    let scope = state.scope(&context)?;
+    project.enforce("aws-hybrid:instance:create")?;
+    let token = idempotency::client_token(
+        &headers,
+        &project.context.project_id,
+        "instance:create",
+        &project.context.request_id,
+    )?;
+    let spec = launch_spec(body.instance, &token)?;
+    let scope = project.scope();
+    check_references(&*state.driver, scope, &spec).await?;
+    let count = u32::try_from(spec.count).unwrap_or(1);
+    guardrails::check_launch(
+        &*state.driver,
+        scope,
+        &spec.image_id,
+        &spec.instance_type,
+        count,
+    )
+    .await?;
     let launched = state.driver.launch_instances(scope, &spec).await?;
     let base = state.base_url(&headers);
     let mut response = if launched.len() == 1 {
@@ -188,8 +256,46 @@ async fn create(
     Ok(response)
 }
 
+/// Checks that the key pair and security groups a launch names belong to the project. In an
+/// AWS account shared by several projects, EC2 would accept another project's group or key,
+/// which would let one project's instance into another's network rules or let a key of
+/// another project log in.
+async fn check_references(
+    driver: &dyn crate::cloud::CloudDriver,
+    scope: crate::cloud::Scope<'_>,
+    spec: &LaunchSpec,
+) -> Result<(), ApiError> {
+    let not_ours = |field: &str, value: &str, list: &str| {
+        ApiError::bad_request(
+            "invalid_parameter",
+            format!(
+                "Invalid {field} {value:?}: this project has none by that name or ID; GET {list} lists the project's own."
+            ),
+        )
+    };
+    if let Some(name) = &spec.key_name {
+        match driver.get_key_pair(scope, name).await {
+            Ok(_) => {}
+            Err(crate::cloud::CloudError::NotFound { .. }) => {
+                return Err(not_ours("key_name", name, "/v1/key-pairs"));
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    for id in &spec.security_group_ids {
+        match driver.get_security_group(scope, id).await {
+            Ok(_) => {}
+            Err(crate::cloud::CloudError::NotFound { .. }) => {
+                return Err(not_ours("security_group_ids", id, "/v1/security-groups"));
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Ok(())
+}
+
 /// Check every field of a launch request and name the first bad one with its fix.
-fn launch_spec(request: CreateInstance, request_id: &str) -> Result<LaunchSpec, ApiError> {
+fn launch_spec(request: CreateInstance, client_token: &str) -> Result<LaunchSpec, ApiError> {
     validate::image_id("image_id", &request.image_id)?;
     validate::instance_type(&request.instance_type)?;
     if let Some(name) = &request.name {
@@ -218,6 +324,7 @@ fn launch_spec(request: CreateInstance, request_id: &str) -> Result<LaunchSpec, 
         check_user_data(user_data)?;
     }
     validate::tags(&request.tags)?;
+    let block_device_mappings = block_device_specs(request.block_device_mappings)?;
     Ok(LaunchSpec {
         name: request.name,
         image_id: request.image_id,
@@ -229,7 +336,8 @@ fn launch_spec(request: CreateInstance, request_id: &str) -> Result<LaunchSpec, 
         count,
         user_data: request.user_data,
         tags: request.tags,
-        client_token: request_id.to_owned(),
+        client_token: client_token.to_owned(),
+        block_device_mappings,
     })
 }
 
@@ -262,22 +370,22 @@ fn check_user_data(user_data: &str) -> Result<(), ApiError> {
         (status = 503, description = "Keystone or AWS unavailable or throttling", body = ErrorBody)))]
 async fn terminate(
     State(state): State<SharedState>,
-    context: RequestContext,
+    project: Project,
     Path(id): Path<String>,
     ApiQuery(_): ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
-    enforce(&context, "aws-hybrid:instance:delete", Access::Write)?;
+    project.enforce("aws-hybrid:instance:delete")?;
     validate::instance_id(&id)?;
     state
         .driver
-        .terminate_instance(state.scope(&context)?, &id)
+        .terminate_instance(project.scope(), &id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(post, path = "/v1/instances/{instance_id}/action", tag = "instances",
     params(("instance_id" = String, Path)),
-    request_body(content = Object, description = "`{\"start\": null}`, `{\"stop\": null}` or `{\"reboot\": null}`"),
+    request_body(content = Object, description = "`{\"start\": null}`, `{\"stop\": null}`, `{\"reboot\": null}` or `{\"resize\": {\"instance_type\": \"t3.large\"}}`"),
     responses((status = 202, description = "Action accepted, or already done"),
         (status = 404, description = "No such instance in this project", body = ErrorBody),
         (status = 409, description = "The instance's state does not allow the action", body = ErrorBody),
@@ -287,22 +395,25 @@ async fn terminate(
         (status = 503, description = "Keystone or AWS unavailable or throttling", body = ErrorBody)))]
 async fn action(
     State(state): State<SharedState>,
-    context: RequestContext,
+    project: Project,
     Path(id): Path<String>,
     ApiQuery(_): ApiQuery<NoQuery>,
     ApiJson(body): ApiJson<Map<String, Value>>,
 ) -> Result<StatusCode, ApiError> {
+    if instance_operations::is_resize(&body) {
+        return instance_operations::resize(&state, &project, &id, body).await;
+    }
     let action = parse_action(&body)?;
-    enforce(
-        &context,
-        &format!("aws-hybrid:instance:action:{}", action.as_str()),
-        Access::Write,
-    )?;
+    project.enforce(&format!("aws-hybrid:instance:action:{}", action.as_str()))?;
     validate::instance_id(&id)?;
-    state
-        .driver
-        .instance_action(state.scope(&context)?, &id, action)
-        .await?;
+    let scope = project.scope();
+    if action == InstanceAction::Start && scope.tenant.guardrails.limits_capacity() {
+        let instance = state.driver.get_instance(scope, &id).await?;
+        if instance.state == "stopped" {
+            guardrails::check_start(&*state.driver, scope, &instance.instance_type).await?;
+        }
+    }
+    state.driver.instance_action(scope, &id, action).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -313,7 +424,7 @@ fn parse_action(body: &Map<String, Value>) -> Result<InstanceAction, ApiError> {
     let mut keys = body.keys();
     let (Some(name), None) = (keys.next(), keys.next()) else {
         return Err(invalid(
-            "The action body must have exactly one key: start, stop or reboot, e.g. {\"stop\": null}.".into(),
+            "The action body must have exactly one key: start, stop, reboot or resize, e.g. {\"stop\": null}.".into(),
         ));
     };
     let action = match name.as_str() {
@@ -322,7 +433,7 @@ fn parse_action(body: &Map<String, Value>) -> Result<InstanceAction, ApiError> {
         "reboot" => InstanceAction::Reboot,
         other => {
             return Err(invalid(format!(
-                "Unknown action {other:?}: use start, stop or reboot, e.g. {{\"stop\": null}}."
+                "Unknown action {other:?}: use start, stop, reboot or resize, e.g. {{\"stop\": null}}."
             )));
         }
     };
@@ -375,6 +486,7 @@ mod tests {
             count: None,
             user_data: None,
             tags: BTreeMap::new(),
+            block_device_mappings: Vec::new(),
         }
     }
 

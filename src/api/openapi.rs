@@ -6,7 +6,9 @@ use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
 
 use super::pagination::Link;
+use crate::cloud::{Address, Snapshot, Volume, VolumeAttachment};
 use crate::cloud::{AvailabilityZone, Image, Instance, InstanceType, Region};
+use crate::cloud::{KeyPair, SecurityGroup, SecurityGroupRule};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -27,8 +29,44 @@ use crate::cloud::{AvailabilityZone, Image, Instance, InstanceType, Region};
         super::instance_types::show,
         super::images::list,
         super::images::show,
+        super::image_changes::create,
+        super::image_changes::deregister,
+        super::image_changes::replace_tags,
+        super::instance_operations::console_output,
+        super::networks::list_vpcs,
+        super::networks::show_vpc,
+        super::networks::list_subnets,
+        super::networks::show_subnet,
+        super::key_pairs::list,
+        super::key_pairs::show,
+        super::key_pairs::create,
+        super::key_pairs::delete,
+        super::security_groups::list,
+        super::security_groups::show,
+        super::security_groups::create,
+        super::security_groups::delete,
+        super::security_group_rules::list,
+        super::security_group_rules::show,
+        super::security_group_rules::create,
+        super::security_group_rules::delete,
+        super::volumes::list,
+        super::volumes::show,
+        super::volumes::create,
+        super::volumes::delete,
+        super::volumes::action,
+        super::snapshots::list,
+        super::snapshots::show,
+        super::snapshots::create,
+        super::snapshots::delete,
+        super::addresses::list,
+        super::addresses::show,
+        super::addresses::create,
+        super::addresses::release,
+        super::addresses::action,
+        super::well_known::discovery,
+        super::well_known::key_set,
     ),
-    components(schemas(Instance, Region, AvailabilityZone, InstanceType, Image, Link, ErrorBody, ErrorItem)),
+    components(schemas(Instance, Region, AvailabilityZone, InstanceType, Image, Link, ErrorBody, ErrorItem, KeyPair, SecurityGroup, SecurityGroupRule, Volume, VolumeAttachment, Snapshot, Address)),
     modifiers(&TokenAuth),
     security(("keystone_token" = []))
 )]

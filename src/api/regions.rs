@@ -9,8 +9,7 @@ use super::SharedState;
 use super::error::ApiError;
 use super::extract::{ApiQuery, NoQuery};
 use super::openapi::*;
-use crate::auth::RequestContext;
-use crate::auth::policy::{Access, enforce};
+use super::project::Project;
 
 pub fn routes() -> Router<SharedState> {
     Router::new()
@@ -25,11 +24,11 @@ pub fn routes() -> Router<SharedState> {
         (status = 503, description = "Keystone or AWS unavailable or throttling", body = ErrorBody)))]
 async fn list_regions(
     State(state): State<SharedState>,
-    context: RequestContext,
+    project: Project,
     ApiQuery(_): ApiQuery<NoQuery>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    enforce(&context, "aws-hybrid:region:list", Access::Read)?;
-    let regions = state.driver.list_regions(state.scope(&context)?).await?;
+    project.enforce("aws-hybrid:region:list")?;
+    let regions = state.driver.list_regions(project.scope()).await?;
     Ok(axum::Json(json!({ "regions": regions })))
 }
 
@@ -40,13 +39,13 @@ async fn list_regions(
         (status = 503, description = "Keystone or AWS unavailable or throttling", body = ErrorBody)))]
 async fn list_availability_zones(
     State(state): State<SharedState>,
-    context: RequestContext,
+    project: Project,
     ApiQuery(_): ApiQuery<NoQuery>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    enforce(&context, "aws-hybrid:availability-zone:list", Access::Read)?;
+    project.enforce("aws-hybrid:availability-zone:list")?;
     let zones = state
         .driver
-        .list_availability_zones(state.scope(&context)?)
+        .list_availability_zones(project.scope())
         .await?;
     Ok(axum::Json(json!({ "availability_zones": zones })))
 }

@@ -107,6 +107,77 @@ pub fn tags(tags: &BTreeMap<String, String>) -> Result<(), ApiError> {
     Ok(())
 }
 
+// ---- Volumes, snapshots and Elastic IP addresses ------------------------------------------
+
+/// Check an EC2 id in a URL path. One that cannot exist is reported as not found, like any
+/// unknown id, with the form ids take.
+fn path_id(
+    value: &str,
+    prefix: &str,
+    resource: &str,
+    code: &'static str,
+    example: &str,
+) -> Result<(), ApiError> {
+    if is_aws_id(prefix, value) {
+        return Ok(());
+    }
+    Err(ApiError::not_found(
+        code,
+        format!(
+            "The {resource} {value} was not found in this project: {resource} ids look like {example}."
+        ),
+    ))
+}
+
+pub fn volume_id(value: &str) -> Result<(), ApiError> {
+    path_id(
+        value,
+        "vol",
+        "volume",
+        "volume.not_found",
+        "vol-0123456789abcdef0",
+    )
+}
+
+pub fn snapshot_id(value: &str) -> Result<(), ApiError> {
+    path_id(
+        value,
+        "snap",
+        "snapshot",
+        "snapshot.not_found",
+        "snap-0123456789abcdef0",
+    )
+}
+
+/// Check the allocation id of an Elastic IP address.
+pub fn allocation_id(value: &str) -> Result<(), ApiError> {
+    path_id(
+        value,
+        "eipalloc",
+        "address",
+        "address.not_found",
+        "eipalloc-0123456789abcdef0",
+    )
+}
+
+/// Check a device name for a data volume: `/dev/sd[f-p]` or `/dev/xvd[f-p]`, the names EC2
+/// recommends for EBS data volumes on Linux instances. Root devices such as `/dev/sda1` or
+/// `/dev/xvda` are rejected, because a data volume must not take them.
+pub fn device_name(field: &str, value: &str) -> Result<(), ApiError> {
+    let letter = value
+        .strip_prefix("/dev/sd")
+        .or_else(|| value.strip_prefix("/dev/xvd"));
+    let valid = letter.is_some_and(|rest| {
+        rest.len() == 1 && ('f'..='p').contains(&rest.chars().next().unwrap_or(' '))
+    });
+    if valid {
+        return Ok(());
+    }
+    Err(invalid(format!(
+        "Invalid {field} {value:?}: use /dev/sdf to /dev/sdp or /dev/xvdf to /dev/xvdp, the device names EC2 recommends for data volumes."
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,10 +6,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
-use super::SharedState;
-
-pub const MIN_VERSION: &str = "1.0";
-pub const MAX_VERSION: &str = "1.0";
+use super::{SharedState, microversion};
 
 /// Return the unversioned root of `endpoint`: trailing slashes and a trailing `/v1` removed, so that
 /// links never repeat a path segment.
@@ -22,8 +19,8 @@ fn version_entry(base: &str) -> Value {
     json!({
         "id": "v1.0",
         "status": "CURRENT",
-        "min_version": MIN_VERSION,
-        "max_version": MAX_VERSION,
+        "min_version": microversion::MIN.to_string(),
+        "max_version": microversion::MAX.to_string(),
         "links": [
             {"rel": "self", "href": format!("{base}/v1/")},
             {"rel": "collection", "href": format!("{base}/")},

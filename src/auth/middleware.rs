@@ -16,7 +16,15 @@ use crate::api::request_id::{self, GlobalRequestId};
 use crate::config::KeystoneAuthtokenOpts;
 
 /// Routes reachable without a token.
-const PUBLIC_PATHS: [&str; 5] = ["/", "/v1", "/v1/", "/healthcheck", "/v1/openapi.json"];
+const PUBLIC_PATHS: [&str; 7] = [
+    "/",
+    "/v1",
+    "/v1/",
+    "/healthcheck",
+    "/v1/openapi.json",
+    "/.well-known/openid-configuration",
+    "/.well-known/jwks.json",
+];
 
 /// Seconds a client is asked to wait after a 503 caused by Keystone.
 const KEYSTONE_RETRY_AFTER: u64 = 5;

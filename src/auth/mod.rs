@@ -5,7 +5,6 @@ pub mod cache;
 pub mod context;
 pub mod keystone;
 pub mod middleware;
-pub mod policy;
 
 pub use context::{Identity, RequestContext};
 pub use keystone::{KeystoneClient, ValidateError};

@@ -5,7 +5,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use std::sync::Arc;
+
+use aws_hybrid::cloud::{self, Scope};
 use aws_hybrid::config::{self, Config, default_config_files};
+use aws_hybrid::oidc::Signer;
+use aws_hybrid::policy::Policy;
 use aws_hybrid::tenancy::{self, TenantMap};
 use aws_hybrid::upgrade_check;
 
@@ -35,6 +40,11 @@ enum Command {
     Mappings {
         #[command(subcommand)]
         command: MappingsCommand,
+    },
+    /// Authorization rules (policy.yaml).
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
     },
     /// Deployment status.
     Status {
@@ -69,11 +79,26 @@ enum ConfigCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum PolicyCommand {
+    /// Print a sample policy.yaml with every rule commented out at its default, like
+    /// oslopolicy-sample-generator.
+    Sample,
+    /// Load the policy files of [oslo_policy] and list the rules that differ from the defaults.
+    Check,
+}
+
+#[derive(Debug, Subcommand)]
 enum MappingsCommand {
     /// Print a documented sample tenant mapping file.
     Sample,
-    /// Validate the mapping file named by [tenancy] mapping_file, without contacting AWS.
-    Check,
+    /// Validate the mapping file named by [tenancy] mapping_file. With --online, also ask
+    /// AWS STS (GetCallerIdentity) whose credentials each project gets, assuming roles where
+    /// the mapping names them; exits 1 if any project fails.
+    Check {
+        /// Contact AWS for each project, not only read the file.
+        #[arg(long)]
+        online: bool,
+    },
 }
 
 fn load_config(args: &Args) -> Result<Config, String> {
@@ -101,12 +126,40 @@ fn run(args: &Args) -> Result<(), String> {
             command: MappingsCommand::Sample,
         } => print!("{}", tenancy::render_sample()),
         Command::Status { .. } => unreachable!("handled in main"),
+        Command::Policy {
+            command: PolicyCommand::Sample,
+        } => print!("{}", aws_hybrid::policy::sample()),
+        Command::Policy {
+            command: PolicyCommand::Check,
+        } => {
+            let config = load_config(args)?;
+            let policy = Policy::load(&config.oslo_policy).map_err(|e| e.to_string())?;
+            for warning in policy.enforcer().warnings() {
+                println!("warning: {warning}");
+            }
+            let changed: Vec<_> = policy
+                .enforcer()
+                .effective_rules()
+                .into_iter()
+                .filter(|rule| rule.overridden || !rule.registered)
+                .collect();
+            for rule in &changed {
+                println!("{}: {:?} ({})", rule.name, rule.check_str, rule.origin);
+            }
+            println!(
+                "policy is valid; {} rule(s) differ from the defaults",
+                changed.len()
+            );
+        }
         Command::Mappings {
-            command: MappingsCommand::Check,
+            command: MappingsCommand::Check { online },
         } => {
             let config = load_config(args)?;
             let path = &config.tenancy.mapping_file;
             let map = TenantMap::load(path, &config.aws.region).map_err(|e| e.to_string())?;
+            if *online {
+                return check_online(&config, &map);
+            }
             println!("{:<34} {:<16} allowed regions", "project", "region");
             for id in map.project_ids() {
                 let entry = map.get(id).expect("listed project ids have entries");
@@ -123,7 +176,48 @@ fn run(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
+/// Asks STS who each project's credentials belong to and prints one row per project.
+fn check_online(config: &Config, map: &TenantMap) -> Result<(), String> {
+    let signer = Signer::from_config(&config.oidc)
+        .map_err(|e| e.to_string())?
+        .map(Arc::new);
+    let driver = cloud::load_driver(config, signer).map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    let request_id = format!("req-{}", uuid::Uuid::new_v4());
+    println!(
+        "{:<34} {:<14} {:<16} result",
+        "project", "account", "region"
+    );
+    let mut failed = 0;
+    for id in map.project_ids() {
+        let tenant = map.get(id).expect("listed project ids have entries");
+        let scope = Scope {
+            project_id: id,
+            user_id: "aws-hybrid-manage",
+            request_id: &request_id,
+            tenant,
+            region: &tenant.region,
+        };
+        let (account, result) = match runtime.block_on(driver.caller_identity(scope)) {
+            Ok((account, arn)) => (account, format!("ok ({arn})")),
+            Err(error) => {
+                failed += 1;
+                ("-".to_owned(), format!("error: {error}"))
+            }
+        };
+        println!("{id:<34} {account:<14} {:<16} {result}", tenant.region);
+    }
+    if failed > 0 {
+        return Err(format!("{failed} of {} project(s) failed", map.len()));
+    }
+    println!("{} project(s) reached AWS", map.len());
+    Ok(())
+}
+
 fn main() -> ExitCode {
+    // SAFETY: no other thread exists yet. The AWS SDK is never given a default credential
+    // chain, and this makes sure no part of it probes the EC2 instance metadata address.
+    unsafe { std::env::set_var("AWS_EC2_METADATA_DISABLED", "true") };
     let args = Args::parse();
     if let Command::Status { .. } = args.command {
         let files = if args.config_files.is_empty() {

@@ -1,9 +1,16 @@
 //! Cloud drivers: the trait the API calls, and the registry that picks a driver by the name in
 //! `[DEFAULT] cloud_driver`, the way oslo services load drivers by name.
 
+pub mod addresses;
 pub mod aws;
 pub mod error;
+pub mod images;
+pub mod instance_operations;
+pub mod key_pairs;
 pub mod model;
+pub mod networks;
+pub mod security_groups;
+pub mod volumes;
 
 use std::sync::Arc;
 
@@ -13,6 +20,7 @@ pub use error::CloudError;
 pub use model::*;
 
 use crate::config::Config;
+use crate::oidc::Signer;
 use crate::tenancy::TenantEntry;
 
 /// Tag keys with this prefix belong to the service; users may not set them.
@@ -20,6 +28,8 @@ pub const TAG_PREFIX: &str = "aws-hybrid:";
 pub const TAG_PROJECT_ID: &str = "aws-hybrid:project-id";
 pub const TAG_USER_ID: &str = "aws-hybrid:user-id";
 pub const TAG_REQUEST_ID: &str = "aws-hybrid:request-id";
+/// Client token of the create that made a resource whose EC2 create call takes no client token.
+pub const TAG_IDEMPOTENCY_TOKEN: &str = "aws-hybrid:idempotency-token";
 
 /// On whose behalf, with which cloud account and in which region a call is made.
 #[derive(Debug, Clone, Copy)]
@@ -34,7 +44,17 @@ pub struct Scope<'a> {
 /// Operations a cloud driver provides. Every method that touches project resources acts only on
 /// resources tagged with `scope.project_id`, and reports any other resource as not found.
 #[async_trait]
-pub trait CloudDriver: Send + Sync {
+pub trait CloudDriver:
+    Send
+    + Sync
+    + key_pairs::KeyPairDriver
+    + volumes::VolumeDriver
+    + addresses::AddressDriver
+    + security_groups::SecurityGroupDriver
+    + networks::NetworkDriver
+    + images::ImageDriver
+    + instance_operations::InstanceOperationsDriver
+{
     /// List every instance of the project that matches `filter`, in ascending id order.
     async fn list_instances(
         &self,
@@ -72,6 +92,19 @@ pub trait CloudDriver: Send + Sync {
         filter: &ImageFilter,
     ) -> Result<Vec<Image>, CloudError>;
     async fn get_image(&self, scope: Scope<'_>, id: &str) -> Result<Image, CloudError>;
+    /// Whether one of `owners` owns image `id`. Owners are account IDs or the aliases `self`,
+    /// `amazon` and `aws-marketplace`.
+    async fn image_owned_by(
+        &self,
+        scope: Scope<'_>,
+        id: &str,
+        owners: &[String],
+    ) -> Result<bool, CloudError>;
+    /// The account ID and principal ARN of the scope's credentials, to check a mapping.
+    async fn caller_identity(&self, scope: Scope<'_>) -> Result<(String, String), CloudError>;
+
+    /// Drop cached clients and credentials, after the tenant mapping was reloaded.
+    fn forget_credentials(&self);
 
     /// Versions of the client libraries in use, for the service's version report.
     fn versions(&self) -> Vec<(&'static str, &'static str)>;
@@ -82,10 +115,21 @@ pub trait CloudDriver: Send + Sync {
 #[error("[DEFAULT] cloud_driver: unknown driver {0:?}; known drivers: aws")]
 pub struct UnknownDriver(pub String);
 
-/// Build the driver named in the configuration.
-pub fn load_driver(config: &Config) -> Result<Arc<dyn CloudDriver>, UnknownDriver> {
+/// Build the driver named in the configuration. `signer` signs the web identity tokens used to
+/// assume roles when `[sts] credential_source` is `web_identity`.
+pub fn load_driver(
+    config: &Config,
+    signer: Option<Arc<Signer>>,
+) -> Result<Arc<dyn CloudDriver>, UnknownDriver> {
     match config.default.cloud_driver.as_str() {
-        "aws" => Ok(Arc::new(aws::AwsDriver::new(&config.aws))),
+        "aws" => {
+            let identity = aws::credentials::sts_identity(&config.sts, signer);
+            let sessions = aws::credentials::RoleSessions::new(&config.aws, &config.sts, identity);
+            Ok(Arc::new(aws::AwsDriver::new(
+                &config.aws,
+                Arc::new(sessions),
+            )))
+        }
         other => Err(UnknownDriver(other.to_owned())),
     }
 }

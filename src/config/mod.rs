@@ -39,6 +39,9 @@ pub struct Config {
     pub keystone_authtoken: KeystoneAuthtokenOpts,
     pub aws: AwsOpts,
     pub tenancy: TenancyOpts,
+    pub oslo_policy: PolicyOpts,
+    pub sts: StsOpts,
+    pub oidc: OidcOpts,
 }
 
 /// Options of `[DEFAULT]`.
@@ -101,6 +104,62 @@ pub struct AwsOpts {
     pub retry_max_backoff_ms: u64,
     /// Seconds.
     pub operation_timeout: u64,
+    /// `required` or `optional`: the HttpTokens metadata option every launch sends.
+    pub instance_metadata_tokens: String,
+    pub instance_metadata_hop_limit: i32,
+}
+
+/// Options of `[oslo_policy]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyOpts {
+    pub policy_file: PathBuf,
+    pub policy_dirs: Vec<PathBuf>,
+}
+
+impl PolicyOpts {
+    /// Makes relative paths start at `base`, the directory of the configuration, as
+    /// oslo.config finds policy files beside the configuration files.
+    fn resolve_relative_to(&mut self, base: &Path) {
+        let resolve = |path: &mut PathBuf| {
+            if path.is_relative() {
+                *path = base.join(&*path);
+            }
+        };
+        resolve(&mut self.policy_file);
+        self.policy_dirs.iter_mut().for_each(resolve);
+    }
+}
+
+/// Where the credentials that assume roles come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialSource {
+    Keys,
+    SharedCredentialsFile,
+    WebIdentity,
+}
+
+/// Options of `[sts]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StsOpts {
+    pub credential_source: CredentialSource,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<Secret>,
+    pub shared_credentials_file: PathBuf,
+    pub profile: String,
+    /// Seconds.
+    pub session_duration: u32,
+    pub endpoint_url: Option<String>,
+}
+
+/// Options of `[oidc]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcOpts {
+    pub signing_key_file: Option<PathBuf>,
+    pub signing_algorithm: String,
+    pub issuer: Option<String>,
+    pub audience: String,
+    /// Seconds.
+    pub token_lifetime: u64,
 }
 
 /// Options of `[tenancy]`.
@@ -126,8 +185,15 @@ impl Config {
             .map(|path| path.display().to_string())
             .unwrap_or_else(|| DEFAULT_CONFIG_FILE.to_string());
         let values = resolve::load_values(OPTIONS, config_files, config_dir, env, &hint)?;
-        let config = Self::from_values(&values);
+        let mut config = Self::from_values(&values);
         config.check_consistency(&values)?;
+        let base = config_files
+            .first()
+            .and_then(|file| file.parent())
+            .or(config_dir);
+        if let Some(base) = base {
+            config.oslo_policy.resolve_relative_to(base);
+        }
         Ok(config)
     }
 
@@ -180,9 +246,41 @@ impl Config {
                 retry_initial_backoff_ms: values.int(aws, "retry_initial_backoff_ms"),
                 retry_max_backoff_ms: values.int(aws, "retry_max_backoff_ms"),
                 operation_timeout: values.int(aws, "operation_timeout"),
+                instance_metadata_tokens: values.string(aws, "instance_metadata_tokens"),
+                instance_metadata_hop_limit: values.int(aws, "instance_metadata_hop_limit"),
             },
             tenancy: TenancyOpts {
                 mapping_file: path("tenancy", "mapping_file"),
+            },
+            oslo_policy: PolicyOpts {
+                policy_file: path("oslo_policy", "policy_file"),
+                policy_dirs: values
+                    .list("oslo_policy", "policy_dirs")
+                    .into_iter()
+                    .map(PathBuf::from)
+                    .collect(),
+            },
+            sts: StsOpts {
+                credential_source: match values.string("sts", "credential_source").as_str() {
+                    "shared_credentials_file" => CredentialSource::SharedCredentialsFile,
+                    "web_identity" => CredentialSource::WebIdentity,
+                    _ => CredentialSource::Keys,
+                },
+                access_key_id: values.opt_string("sts", "access_key_id"),
+                secret_access_key: values
+                    .opt_string("sts", "secret_access_key")
+                    .map(Secret::new),
+                shared_credentials_file: path("sts", "shared_credentials_file"),
+                profile: values.string("sts", "profile"),
+                session_duration: values.int("sts", "session_duration"),
+                endpoint_url: values.opt_string("sts", "endpoint_url"),
+            },
+            oidc: OidcOpts {
+                signing_key_file: opt_path("oidc", "signing_key_file"),
+                signing_algorithm: values.string("oidc", "signing_algorithm"),
+                issuer: values.opt_string("oidc", "issuer"),
+                audience: values.string("oidc", "audience"),
+                token_lifetime: values.int("oidc", "token_lifetime"),
             },
         }
     }
@@ -200,6 +298,39 @@ impl Config {
                 "aws",
                 "retry_initial_backoff_ms",
                 IssueKind::Inconsistent(message),
+            ));
+        }
+        let oidc_needed = self.sts.credential_source == CredentialSource::WebIdentity;
+        if oidc_needed && self.oidc.signing_key_file.is_none() {
+            issues.push(ConfigIssue::for_option(
+                values.location("sts", "credential_source"),
+                "sts",
+                "credential_source",
+                IssueKind::Inconsistent(
+                    "web_identity needs a signing key; set [oidc] signing_key_file and [oidc] issuer"
+                        .to_string(),
+                ),
+            ));
+        }
+        if self.oidc.signing_key_file.is_some() && self.oidc.issuer.is_none() {
+            issues.push(ConfigIssue::for_option(
+                values.location("oidc", "signing_key_file"),
+                "oidc",
+                "issuer",
+                IssueKind::Inconsistent(
+                    "is required when signing_key_file is set; set it to the public URL of this service".to_string(),
+                ),
+            ));
+        }
+        if self.sts.access_key_id.is_some() != self.sts.secret_access_key.is_some() {
+            issues.push(ConfigIssue::for_option(
+                values.location("sts", "access_key_id"),
+                "sts",
+                "access_key_id",
+                IssueKind::Inconsistent(
+                    "access_key_id and secret_access_key go together; set both or neither"
+                        .to_string(),
+                ),
             ));
         }
         if issues.is_empty() {

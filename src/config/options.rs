@@ -94,6 +94,9 @@ const API: &str = "api";
 const KEYSTONE: &str = "keystone_authtoken";
 const AWS: &str = "aws";
 const TENANCY: &str = "tenancy";
+const POLICY: &str = "oslo_policy";
+const STS: &str = "sts";
+const OIDC: &str = "oidc";
 
 /// Groups in sample-file order: `DEFAULT` first, then alphabetical, as
 /// oslo-config-generator orders them.
@@ -114,6 +117,21 @@ pub static GROUPS: &[GroupDef] = &[
         name: KEYSTONE,
         help: "Keystone token validation and the credentials of the aws-hybrid service user. \
                Option names follow keystonemiddleware's auth_token middleware.",
+    },
+    GroupDef {
+        name: OIDC,
+        help: "The service as an OpenID Connect identity provider. With a signing key set, \
+               the service signs short-lived tokens whose subject is the Keystone project ID \
+               and exchanges them for role credentials with STS \
+               AssumeRoleWithWebIdentity, so no AWS key is stored anywhere.",
+    },
+    GroupDef {
+        name: POLICY,
+        help: "Authorization rules. Option names follow oslo.policy.",
+    },
+    GroupDef {
+        name: STS,
+        help: "Role assumption for projects mapped to a role_arn.",
     },
     GroupDef {
         name: TENANCY,
@@ -385,6 +403,146 @@ pub static OPTIONS: &[OptDef] = &[
         min(1),
         Some("60"),
         "Time limit in seconds for one AWS call, including all its retries.",
+    ),
+    OptDef::new(
+        AWS,
+        "instance_metadata_tokens",
+        OptKind::Choice(&["required", "optional"]),
+        Some("required"),
+        "Whether instances launched by the service require session tokens for the instance \
+         metadata service (IMDSv2, HttpTokens=required) or also answer IMDSv1 requests \
+         without a token (optional).",
+    ),
+    OptDef::new(
+        AWS,
+        "instance_metadata_hop_limit",
+        OptKind::Int {
+            min: Some(1),
+            max: Some(64),
+        },
+        Some("1"),
+        "Network hops the metadata service's token response may travel, sent as \
+         HttpPutResponseHopLimit at launch. 1 keeps tokens on the instance; containers on \
+         the instance need 2.",
+    ),
+    OptDef::new(
+        OIDC,
+        "signing_key_file",
+        OptKind::Path,
+        None,
+        "PEM file with the private key that signs the service's tokens: an EC P-256 key in \
+         PKCS#8 form for ES256, or an RSA key of at least 2048 bits for RS256. Unset: the \
+         service is no identity provider.",
+    ),
+    OptDef::new(
+        OIDC,
+        "signing_algorithm",
+        OptKind::Choice(&["ES256", "RS256"]),
+        Some("ES256"),
+        "Signature algorithm of the tokens; it must fit the key in signing_key_file.",
+    ),
+    OptDef::new(
+        OIDC,
+        "issuer",
+        OptKind::Uri,
+        None,
+        "Public issuer URL written in each token's iss claim. AWS fetches \
+         <issuer>/.well-known/openid-configuration from it, so it must reach this \
+         service's /.well-known/ paths. Required when signing_key_file is set.",
+    ),
+    OptDef::new(
+        OIDC,
+        "audience",
+        OptKind::String,
+        Some("sts.amazonaws.com"),
+        "aud claim of the tokens: a client ID of the IAM OIDC provider.",
+    ),
+    OptDef::new(
+        OIDC,
+        "token_lifetime",
+        OptKind::Int {
+            min: Some(60),
+            max: Some(3600),
+        },
+        Some("300"),
+        "Seconds a signed token stays valid. STS needs it only for the exchange.",
+    ),
+    OptDef::new(
+        POLICY,
+        "policy_file",
+        OptKind::Path,
+        Some("policy.yaml"),
+        "YAML file whose rules override the defaults rule by rule. A relative path is \
+         taken from the directory of the first configuration file. A missing file means \
+         the defaults apply.",
+    ),
+    OptDef::new(
+        POLICY,
+        "policy_dirs",
+        OptKind::List,
+        Some("policy.d"),
+        "Directories of further YAML rule files, read in name order after policy_file; a \
+         later rule wins. Relative paths are taken like policy_file; missing directories \
+         are skipped.",
+    ),
+    OptDef::new(
+        STS,
+        "credential_source",
+        OptKind::Choice(&["keys", "shared_credentials_file", "web_identity"]),
+        Some("keys"),
+        "Where the credentials that assume roles come from: keys, the access_key_id and \
+         secret_access_key options; shared_credentials_file, a profile of an AWS \
+         credentials file; web_identity, tokens signed by this service (see [oidc]).",
+    ),
+    OptDef::new(
+        STS,
+        "access_key_id",
+        OptKind::String,
+        None,
+        "Access key ID used to call sts:AssumeRole when credential_source is keys.",
+    ),
+    OptDef::new(
+        STS,
+        "secret_access_key",
+        OptKind::String,
+        None,
+        "Secret access key matching access_key_id.",
+    )
+    .secret(),
+    OptDef::new(
+        STS,
+        "shared_credentials_file",
+        OptKind::Path,
+        Some("/etc/aws-hybrid/aws-credentials"),
+        "AWS credentials file read when credential_source is shared_credentials_file. Only \
+         static keys (aws_access_key_id, aws_secret_access_key, optional \
+         aws_session_token) are read from it.",
+    ),
+    OptDef::new(
+        STS,
+        "profile",
+        OptKind::String,
+        Some("default"),
+        "Profile of shared_credentials_file to use.",
+    ),
+    OptDef::new(
+        STS,
+        "session_duration",
+        OptKind::Int {
+            min: Some(900),
+            max: Some(43200),
+        },
+        Some("3600"),
+        "Lifetime in seconds asked for assumed-role sessions. It must not exceed the \
+         role's maximum session duration.",
+    ),
+    OptDef::new(
+        STS,
+        "endpoint_url",
+        OptKind::Uri,
+        None,
+        "STS endpoint URL. Unset: [aws] endpoint_url when set, else the regional STS \
+         endpoint of [aws] region.",
     ),
     OptDef::new(
         TENANCY,

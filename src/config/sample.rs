@@ -124,7 +124,12 @@ mod tests {
         let sample = render_sample();
         for opt in OPTIONS {
             let prefix = format!("#{} = ", opt.name);
-            let count = sample.lines().filter(|l| l.starts_with(&prefix)).count();
+            let section = format!("\n{sample}")
+                .split(&format!("\n[{}]\n", opt.group))
+                .nth(1)
+                .and_then(|rest| rest.split("\n[").next().map(str::to_owned))
+                .unwrap_or_else(|| panic!("no [{}] section", opt.group));
+            let count = section.lines().filter(|l| l.starts_with(&prefix)).count();
             assert_eq!(count, 1, "[{}] {}", opt.group, opt.name);
         }
     }
@@ -160,6 +165,9 @@ mod tests {
                 "[api]",
                 "[aws]",
                 "[keystone_authtoken]",
+                "[oidc]",
+                "[oslo_policy]",
+                "[sts]",
                 "[tenancy]"
             ]
         );

@@ -57,6 +57,24 @@ pub enum MappingIssueKind {
         "invalid region {value:?} from [aws] region in the service configuration; fix that option or set region in this section"
     )]
     InvalidDefaultRegion { value: String },
+    #[error(
+        "a section gives either role_arn or the two aws_ keys, not both; remove the keys to assume the role, or remove role_arn"
+    )]
+    KeysAndRole,
+    #[error(
+        "invalid role ARN {value:?}: expected arn:aws:iam::<12-digit account>:role/<name>, such as arn:aws:iam::123456789012:role/aws-hybrid"
+    )]
+    InvalidRoleArn { value: String },
+    #[error("invalid count {value:?}: expected a whole number from 0 to 4294967295")]
+    InvalidCount { value: String },
+    #[error(
+        "invalid instance type pattern {value:?}: expected letters, digits, '.', '-' and the wildcards * and ?, such as t3.* or m5.large"
+    )]
+    InvalidInstanceTypePattern { value: String },
+    #[error(
+        "invalid image owner {value:?}: expected a 12-digit AWS account ID, self, amazon or aws-marketplace"
+    )]
+    InvalidImageOwner { value: String },
     #[error("region {region:?} is not in allowed_regions ({}); add it there or choose an allowed region", .allowed.join(", "))]
     RegionNotAllowed {
         region: String,

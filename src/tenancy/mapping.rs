@@ -14,30 +14,71 @@ use crate::config::suggest;
 use crate::secret::Secret;
 
 use super::error::{MappingError, MappingIssue, MappingIssueKind};
+use super::guardrails::{Guardrails, is_image_owner, is_instance_type_pattern};
 
 const ACCESS_KEY_ID: &str = "aws_access_key_id";
 const SECRET_ACCESS_KEY: &str = "aws_secret_access_key";
 const REGION: &str = "region";
 const ALLOWED_REGIONS: &str = "allowed_regions";
-pub(super) const FIELDS: [&str; 4] = [ACCESS_KEY_ID, SECRET_ACCESS_KEY, REGION, ALLOWED_REGIONS];
+const ROLE_ARN: &str = "role_arn";
+const MAX_INSTANCES: &str = "max_instances";
+const MAX_VCPUS: &str = "max_vcpus";
+const ALLOWED_INSTANCE_TYPES: &str = "allowed_instance_types";
+const ALLOWED_IMAGE_OWNERS: &str = "allowed_image_owners";
+pub(super) const FIELDS: [&str; 9] = [
+    ACCESS_KEY_ID,
+    SECRET_ACCESS_KEY,
+    ROLE_ARN,
+    REGION,
+    ALLOWED_REGIONS,
+    MAX_INSTANCES,
+    MAX_VCPUS,
+    ALLOWED_INSTANCE_TYPES,
+    ALLOWED_IMAGE_OWNERS,
+];
 
 /// Case-insensitive prefix of project section names, as oslo.config folds group names.
 const PROJECT_PREFIX: &str = "project:";
 /// Maximum length of a project ID in a section name.
 const MAX_PROJECT_ID_LEN: usize = 64;
 
+/// How the service obtains AWS credentials for a project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TenantCredentials {
+    /// Long-lived keys written in the mapping file.
+    Keys {
+        access_key_id: String,
+        secret_access_key: Secret,
+    },
+    /// An IAM role that the service assumes through STS, with the project ID as external ID
+    /// (or as the subject of its own web identity token).
+    Role { role_arn: String },
+}
+
 /// AWS access for one Keystone project.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TenantEntry {
     /// Keystone project ID, as written in the section name.
     pub project_id: String,
-    pub access_key_id: String,
-    pub secret_access_key: Secret,
+    pub credentials: TenantCredentials,
     /// Region for requests that name none.
     pub region: String,
     /// Regions the project may use. Contains `region`, and only `region` when the
     /// file gives no `allowed_regions`.
     pub allowed_regions: Vec<String>,
+    pub guardrails: Guardrails,
+}
+
+impl TenantEntry {
+    /// Names the AWS identity used for this project, for cache keys and for output: the
+    /// access key ID, or the role ARN with the project ID, since each project assumes the
+    /// role with its own external ID.
+    pub fn account_key(&self) -> String {
+        match &self.credentials {
+            TenantCredentials::Keys { access_key_id, .. } => access_key_id.clone(),
+            TenantCredentials::Role { role_arn } => format!("{role_arn}#{}", self.project_id),
+        }
+    }
 }
 
 /// All tenant entries by Keystone project ID. Several projects may share one access key.
@@ -99,6 +140,13 @@ impl TenantMap {
         self.entries.is_empty()
     }
 
+    /// Whether any project is mapped to a role rather than keys.
+    pub fn has_roles(&self) -> bool {
+        self.entries
+            .values()
+            .any(|entry| matches!(entry.credentials, TenantCredentials::Role { .. }))
+    }
+
     /// Returns the mapped project IDs in sorted order.
     pub fn project_ids(&self) -> impl Iterator<Item = &str> {
         self.entries.keys().map(String::as_str)
@@ -126,6 +174,34 @@ fn is_access_key_id(id: &str) -> bool {
         && id
             .bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+/// Returns whether `arn` names an IAM role: `arn:<partition>:iam::<12 digits>:role/<path and
+/// name>`, with the characters IAM allows in role paths and names.
+pub fn is_role_arn(arn: &str) -> bool {
+    let mut parts = arn.splitn(6, ':');
+    let (Some("arn"), Some(partition), Some("iam"), Some(""), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return false;
+    };
+    let Some(name) = resource.strip_prefix("role/") else {
+        return false;
+    };
+    partition.starts_with("aws")
+        && account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && !name.is_empty()
+        && name.len() <= 512
+        && !name.ends_with('/')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-/".contains(&b))
 }
 
 /// Checks a parsed file and collects its issues.
@@ -216,8 +292,8 @@ impl<'f> Validator<'f> {
     /// after reporting a missing field or a region outside `allowed_regions`, and also
     /// when a field that it needs failed its format check.
     fn build_entry(&mut self, id: &str, section: &Section) -> Option<TenantEntry> {
-        let access_key_id = self.required(section, ACCESS_KEY_ID);
-        let secret_access_key = self.required(section, SECRET_ACCESS_KEY);
+        let credentials = self.credentials(section);
+        let guardrails = self.guardrails(section);
         let region_entry = self.file.value_with_default(section, REGION);
         let allowed_entry = self.file.value_with_default(section, ALLOWED_REGIONS);
         if [region_entry, allowed_entry]
@@ -253,11 +329,66 @@ impl<'f> Validator<'f> {
 
         Some(TenantEntry {
             project_id: id.to_string(),
-            access_key_id: access_key_id?,
-            secret_access_key: Secret::new(secret_access_key?),
+            credentials: credentials?,
             region,
             allowed_regions,
+            guardrails: guardrails?,
         })
+    }
+
+    /// Returns the keys or the role of a project. A section gives either both keys or a
+    /// role ARN; giving both is reported, since the service would not know which to use.
+    fn credentials(&mut self, section: &Section) -> Option<TenantCredentials> {
+        let role = self.file.value_with_default(section, ROLE_ARN);
+        let Some(role) = role else {
+            let access_key_id = self.required(section, ACCESS_KEY_ID);
+            let secret_access_key = self.required(section, SECRET_ACCESS_KEY);
+            return Some(TenantCredentials::Keys {
+                access_key_id: access_key_id?,
+                secret_access_key: Secret::new(secret_access_key?),
+            });
+        };
+        let key = [ACCESS_KEY_ID, SECRET_ACCESS_KEY]
+            .into_iter()
+            .find_map(|field| {
+                self.file
+                    .value_with_default(section, field)
+                    .map(|e| (field, e))
+            });
+        if let Some((field, entry)) = key {
+            let kind = MappingIssueKind::KeysAndRole;
+            self.issue(section, Some(field), entry.line, kind);
+            return None;
+        }
+        if self.invalid_lines.contains(&role.line) {
+            return None;
+        }
+        Some(TenantCredentials::Role {
+            role_arn: role.value.clone(),
+        })
+    }
+
+    /// Returns the project's guardrails. Values that failed their format check were
+    /// reported already and make the entry invalid.
+    fn guardrails(&mut self, section: &Section) -> Option<Guardrails> {
+        let mut invalid = false;
+        let mut value = |field: &str| {
+            let entry = self.file.value_with_default(section, field)?;
+            invalid |= self.invalid_lines.contains(&entry.line);
+            Some(entry.value.clone())
+        };
+        let number = |text: Option<String>| text.and_then(|t| t.parse::<u32>().ok());
+        let guardrails = Guardrails {
+            max_instances: number(value(MAX_INSTANCES)),
+            max_vcpus: number(value(MAX_VCPUS)),
+            allowed_instance_types: value(ALLOWED_INSTANCE_TYPES)
+                .map(|list| split_list(&list))
+                .unwrap_or_default(),
+            allowed_image_owners: value(ALLOWED_IMAGE_OWNERS)
+                .map(|list| split_list(&list))
+                .unwrap_or_default(),
+        };
+        (!invalid).then_some(guardrails)
     }
 
     /// Returns the effective value of a required field, reporting it when missing.
@@ -325,6 +456,22 @@ fn check_value(field: &str, value: &str) -> Option<MappingIssueKind> {
             .into_iter()
             .find(|region| !is_aws_region(region))
             .map(|region: String| invalid_region(&region)),
+        ROLE_ARN if !is_role_arn(value) => Some(MappingIssueKind::InvalidRoleArn {
+            value: value.to_string(),
+        }),
+        MAX_INSTANCES | MAX_VCPUS if value.parse::<u32>().is_err() => {
+            Some(MappingIssueKind::InvalidCount {
+                value: value.to_string(),
+            })
+        }
+        ALLOWED_INSTANCE_TYPES => split_list(value)
+            .into_iter()
+            .find(|pattern| !is_instance_type_pattern(pattern))
+            .map(|value| MappingIssueKind::InvalidInstanceTypePattern { value }),
+        ALLOWED_IMAGE_OWNERS => split_list(value)
+            .into_iter()
+            .find(|owner| !is_image_owner(owner))
+            .map(|value| MappingIssueKind::InvalidImageOwner { value }),
         _ => None,
     }
 }

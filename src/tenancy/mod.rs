@@ -4,10 +4,12 @@
 //! [`render_sample`] documents its format.
 
 mod error;
+pub mod guardrails;
 mod mapping;
 
 pub use error::{MappingError, MappingIssue, MappingIssueKind};
-pub use mapping::{TenantEntry, TenantMap};
+pub use guardrails::Guardrails;
+pub use mapping::{TenantCredentials, TenantEntry, TenantMap, is_role_arn};
 
 /// Renders a commented sample mapping file that documents the format.
 ///
@@ -36,16 +38,34 @@ const SAMPLE: &str = "\
 # Fields:
 #
 #   aws_access_key_id      Access key ID of the AWS credentials, 16 to 128
-#                          upper-case letters and digits. Required.
-#                          Several projects may share one AWS account.
+#                          upper-case letters and digits. Several projects
+#                          may share one AWS account.
 #   aws_secret_access_key  Secret access key of the same credentials.
-#                          Required.
+#   role_arn               IAM role to assume instead of using keys, such
+#                          as arn:aws:iam::123456789012:role/aws-hybrid.
+#                          The service assumes it through STS with the
+#                          credentials of [sts] in aws-hybrid.conf and the
+#                          Keystone project ID as external ID (or as the
+#                          subject of its own OIDC token). The role's trust
+#                          policy should require that ID. Give either
+#                          role_arn or both keys.
 #   region                 AWS region for requests that name none. When
 #                          unset, [DEFAULT] region applies, then [aws]
 #                          region of aws-hybrid.conf.
 #   allowed_regions        Comma-separated AWS regions that the project may
 #                          use. It must include region. When unset, the
-#                          project may use region only.
+#                          project may use region only. A request picks
+#                          one with the AWS-Hybrid-Region header.
+#   max_instances          Most instances the project may have pending,
+#                          running or stopping at once. Unset: no limit.
+#   max_vcpus              Most vCPUs those instances may have together,
+#                          by their types' default vCPU counts.
+#   allowed_instance_types Comma-separated instance type patterns with the
+#                          wildcards * and ?, such as t3.*, m5.large.
+#                          Unset: every type.
+#   allowed_image_owners   Comma-separated owners whose images the project
+#                          may launch: 12-digit account IDs, self, amazon
+#                          or aws-marketplace. Unset: every owner.
 #
 # A [DEFAULT] section gives fallbacks for every field of every project
 # section.
@@ -62,6 +82,13 @@ const SAMPLE: &str = "\
 #[project:fedcba9876543210fedcba9876543210]
 #aws_access_key_id = AKIAI44QH8DHBEXAMPLE
 #aws_secret_access_key = je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY
+
+#[project:00112233445566778899aabbccddeeff]
+#role_arn = arn:aws:iam::123456789012:role/aws-hybrid
+#max_instances = 10
+#max_vcpus = 32
+#allowed_instance_types = t3.*, m5.large
+#allowed_image_owners = self, amazon
 ";
 
 /// Return a warning naming the file and the fix when its group or other users can read the
@@ -88,10 +115,9 @@ mod tests {
     fn uncomment_examples(sample: &str) -> String {
         let mut out = String::new();
         for line in sample.lines() {
-            let example = line.starts_with("#[")
-                || line.starts_with("#aws_")
-                || line.starts_with("#region")
-                || line.starts_with("#allowed_");
+            let example = ["#[", "#aws_", "#region", "#allowed_", "#role_", "#max_"]
+                .iter()
+                .any(|prefix| line.starts_with(prefix));
             out.push_str(if example { &line[1..] } else { line });
             out.push('\n');
         }
@@ -114,13 +140,22 @@ mod tests {
             Err(error) => panic!("{error}"),
         };
 
-        assert_eq!(map.len(), 2);
+        assert_eq!(map.len(), 3);
         let first = map.get("0123456789abcdef0123456789abcdef").unwrap();
         assert_eq!(first.region, "eu-west-1");
         assert_eq!(first.allowed_regions, ["eu-west-1", "eu-central-1"]);
         let second = map.get("fedcba9876543210fedcba9876543210").unwrap();
         assert_eq!(second.region, "us-east-1");
         assert_eq!(second.allowed_regions, ["us-east-1"]);
+        let third = map.get("00112233445566778899aabbccddeeff").unwrap();
+        assert_eq!(
+            third.credentials,
+            TenantCredentials::Role {
+                role_arn: "arn:aws:iam::123456789012:role/aws-hybrid".into()
+            }
+        );
+        assert_eq!(third.guardrails.max_vcpus, Some(32));
+        assert_eq!(third.guardrails.allowed_image_owners, ["self", "amazon"]);
     }
 
     #[test]

@@ -60,12 +60,101 @@ pub fn env() -> &'static Env {
     })
 }
 
-pub fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(60))
-        .build()
-        .expect("building an HTTP client")
+/// An HTTP client whose responses are written to the run's record (see [`record`]).
+pub fn http() -> Client {
+    Client(
+        reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("building an HTTP client"),
+    )
+}
+
+/// The directory where the test command collects what the secret scan reads: every response
+/// body, every service log and the list of secrets the tests made. Unset: nothing is kept.
+fn record_dir() -> Option<PathBuf> {
+    std::env::var_os("AWS_HYBRID_TEST_RECORD").map(PathBuf::from)
+}
+
+/// Appends `text` to the file `name` of the record directory, if there is one.
+pub fn record(name: &str, text: &str) {
+    use std::io::Write as _;
+    let Some(dir) = record_dir() else {
+        return;
+    };
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join(name))
+        .unwrap();
+    writeln!(file, "{text}").unwrap();
+}
+
+/// Adds a password or token the tests made to the list the secret scan looks for.
+pub fn record_secret(secret: &str) {
+    record("secrets.txt", secret);
+}
+
+/// A reqwest client whose requests record their response bodies.
+#[derive(Clone)]
+pub struct Client(reqwest::Client);
+
+impl Client {
+    pub fn get(&self, url: impl reqwest::IntoUrl) -> Call {
+        Call(self.0.get(url))
+    }
+    pub fn post(&self, url: impl reqwest::IntoUrl) -> Call {
+        Call(self.0.post(url))
+    }
+    pub fn put(&self, url: impl reqwest::IntoUrl) -> Call {
+        Call(self.0.put(url))
+    }
+    pub fn delete(&self, url: impl reqwest::IntoUrl) -> Call {
+        Call(self.0.delete(url))
+    }
+    pub fn request(&self, method: reqwest::Method, url: impl reqwest::IntoUrl) -> Call {
+        Call(self.0.request(method, url))
+    }
+}
+
+/// A request being built; [`Call::send`] records the response body and hands back an equal
+/// response.
+pub struct Call(reqwest::RequestBuilder);
+
+impl Call {
+    pub fn header<K, V>(self, key: K, value: V) -> Call
+    where
+        reqwest::header::HeaderName: TryFrom<K>,
+        <reqwest::header::HeaderName as TryFrom<K>>::Error: Into<axum::http::Error>,
+        reqwest::header::HeaderValue: TryFrom<V>,
+        <reqwest::header::HeaderValue as TryFrom<V>>::Error: Into<axum::http::Error>,
+    {
+        Call(self.0.header(key, value))
+    }
+    pub fn json<T: serde::Serialize + ?Sized>(self, body: &T) -> Call {
+        Call(self.0.json(body))
+    }
+
+    pub async fn send(self) -> reqwest::Result<reqwest::Response> {
+        let response = self.0.send().await?;
+        let status = response.status();
+        let url = response.url().clone();
+        let version = response.version();
+        let headers = response.headers().clone();
+        let body = response.bytes().await?;
+        record(
+            "responses.log",
+            &format!("{status} {url} {}", String::from_utf8_lossy(&body)),
+        );
+        let mut rebuilt = axum::http::Response::builder()
+            .status(status)
+            .version(version);
+        *rebuilt.headers_mut().unwrap() = headers;
+        // The rebuilt response has no URL; no test reads it.
+        Ok(reqwest::Response::from(rebuilt.body(body).unwrap()))
+    }
 }
 
 pub fn unique(prefix: &str) -> String {
@@ -97,10 +186,12 @@ pub async fn issue_token(
             .await;
         match result {
             Ok(response) if response.status() == 201 => {
-                return response.headers()["x-subject-token"]
+                let token = response.headers()["x-subject-token"]
                     .to_str()
                     .unwrap()
                     .to_owned();
+                record_secret(&token);
+                return token;
             }
             Ok(response) if response.status().is_server_error() && attempt < 5 => {}
             Err(_) if attempt < 5 => {}
@@ -180,6 +271,7 @@ pub async fn create_project(name: &str) -> String {
 }
 
 pub async fn create_user(name: &str, password: &str) -> String {
+    record_secret(password);
     let body = admin_post(
         "users",
         json!({"user": {"name": name, "password": password, "domain_id": "default"}}),
@@ -230,6 +322,10 @@ pub struct ServiceOptions {
     pub service_user: (String, String),
     pub aws_endpoint: String,
     pub mappings: Vec<(String, &'static str)>,
+    /// Text appended to the mapping file, for sections that `mappings` cannot express.
+    pub extra_mapping: String,
+    /// Text appended to every `[project:<id>]` section written from `mappings`.
+    pub mapping_fields: String,
     pub extra_config: String,
     pub env: Vec<(String, String)>,
     pub port: Option<u16>,
@@ -246,6 +342,8 @@ impl ServiceOptions {
             ),
             aws_endpoint: e.moto_url.clone(),
             mappings: projects.iter().map(|p| (p.id.clone(), p.account)).collect(),
+            extra_mapping: String::new(),
+            mapping_fields: String::new(),
             extra_config: String::new(),
             env: Vec::new(),
             port: None,
@@ -257,6 +355,8 @@ pub struct Service {
     child: Child,
     pub url: String,
     pub log_path: PathBuf,
+    /// Holds `aws-hybrid.conf`, `tenants.conf` and `service.log`.
+    pub dir: PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -274,11 +374,12 @@ pub fn write_config(dir: &std::path::Path, options: &ServiceOptions, port: u16) 
         let a = account(account_name);
         writeln!(
             mapping,
-            "[project:{project_id}]\naws_access_key_id = {}\naws_secret_access_key = {}\nregion = us-east-1\nallowed_regions = us-east-1, us-west-2\n",
-            a.aws_access_key_id, a.aws_secret_access_key
+            "[project:{project_id}]\naws_access_key_id = {}\naws_secret_access_key = {}\nregion = us-east-1\nallowed_regions = us-east-1, us-west-2\n{}",
+            a.aws_access_key_id, a.aws_secret_access_key, options.mapping_fields
         )
         .unwrap();
     }
+    mapping.push_str(&options.extra_mapping);
     let mapping_path = dir.join("tenants.conf");
     std::fs::write(&mapping_path, mapping).unwrap();
     let config = format!(
@@ -318,6 +419,7 @@ impl Service {
             child,
             url: format!("http://127.0.0.1:{port}"),
             log_path,
+            dir: dir.path().to_owned(),
             _dir: dir,
         };
         service.wait_ready().await;
@@ -341,11 +443,35 @@ impl Service {
 
     /// Send SIGTERM, as systemd does on stop.
     pub fn terminate(&self) {
+        self.signal("TERM");
+    }
+
+    /// Send SIGHUP, as `systemctl reload` does, to reload the mapping and the policy.
+    pub fn reload(&self) {
+        self.signal("HUP");
+    }
+
+    fn signal(&self, name: &str) {
         let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args([&format!("-{name}"), &self.child.id().to_string()])
             .status()
             .unwrap();
         assert!(status.success());
+    }
+
+    /// Wait until the log has `count` lines containing `text`; panics after 10 seconds.
+    pub async fn wait_for_log(&self, text: &str, count: usize) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if self.log().matches(text).count() >= count {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "the log never had {count} line(s) with {text:?}:\n{}",
+            self.log()
+        );
     }
 
     /// Wait up to `timeout` for the process to exit; returns whether it exited successfully.
@@ -376,20 +502,20 @@ impl Service {
         }
     }
 
-    pub fn get(&self, path: &str, token: &str) -> reqwest::RequestBuilder {
+    pub fn get(&self, path: &str, token: &str) -> Call {
         http()
             .get(format!("{}{path}", self.url))
             .header("X-Auth-Token", token)
     }
 
-    pub fn post(&self, path: &str, token: &str, body: Value) -> reqwest::RequestBuilder {
+    pub fn post(&self, path: &str, token: &str, body: Value) -> Call {
         http()
             .post(format!("{}{path}", self.url))
             .header("X-Auth-Token", token)
             .json(&body)
     }
 
-    pub fn delete(&self, path: &str, token: &str) -> reqwest::RequestBuilder {
+    pub fn delete(&self, path: &str, token: &str) -> Call {
         http()
             .delete(format!("{}{path}", self.url))
             .header("X-Auth-Token", token)
@@ -432,6 +558,12 @@ impl Drop for Service {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(dir) = record_dir() {
+            let logs = dir.join("service-logs");
+            let _ = std::fs::create_dir_all(&logs);
+            let name = format!("{}.log", uuid::Uuid::new_v4().simple());
+            let _ = std::fs::copy(&self.log_path, logs.join(name));
+        }
     }
 }
 

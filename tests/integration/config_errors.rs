@@ -135,6 +135,7 @@ fn committed_samples_are_current() {
     for (args, file) in [
         (["config", "sample"], "aws-hybrid.conf.sample"),
         (["mappings", "sample"], "tenants.conf.sample"),
+        (["policy", "sample"], "policy.yaml.sample"),
     ] {
         let output = Command::new(env!("CARGO_BIN_EXE_aws-hybrid-manage"))
             .args(args)

@@ -437,3 +437,74 @@ async fn bad_input_names_the_field() {
         .unwrap();
     error_item(response, 404).await;
 }
+
+/// A launch may not use another project's security group or key pair, even when both
+/// projects share the AWS account and EC2 would accept them.
+#[tokio::test]
+async fn launch_refuses_another_projects_group_and_key() {
+    let owner = project("alpha").await;
+    let other = project("alpha").await;
+    let service = Service::start(ServiceOptions::new(&[&owner, &other])).await;
+    let group: Value = service
+        .post(
+            "/v1/security-groups",
+            &owner.member_token,
+            json!({"security_group": {"name": crate::common::unique("owned")}}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let group_id = group["security_group"]["id"].as_str().unwrap().to_owned();
+    let key_name = crate::common::unique("owned-key");
+    let created = service
+        .post(
+            "/v1/key-pairs",
+            &owner.member_token,
+            json!({"key_pair": {"name": key_name}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let launch = |field: Value| {
+        let mut instance = json!({"image_id": TEST_AMI, "instance_type": "t3.micro"});
+        instance
+            .as_object_mut()
+            .unwrap()
+            .extend(field.as_object().unwrap().clone());
+        service
+            .post(
+                "/v1/instances",
+                &other.member_token,
+                json!({ "instance": instance }),
+            )
+            .send()
+    };
+
+    let with_group = launch(json!({"security_group_ids": [group_id]}))
+        .await
+        .unwrap();
+    let with_key = launch(json!({"key_name": key_name})).await.unwrap();
+
+    let group_error = error_item(with_group, 400).await;
+    assert!(
+        group_error["detail"]
+            .as_str()
+            .unwrap()
+            .contains("security_group_ids")
+    );
+    let key_error = error_item(with_key, 400).await;
+    assert!(key_error["detail"].as_str().unwrap().contains("key_name"));
+    let listed: Value = service
+        .get("/v1/instances", &other.member_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["instances"], json!([]));
+}

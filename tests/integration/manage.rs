@@ -26,7 +26,7 @@ async fn upgrade_check_exit_codes() {
     std::fs::set_permissions(&mapping, std::fs::Permissions::from_mode(0o600)).unwrap();
     let (code, text) = manage(&["--config-file", config_arg, "status", "upgrade", "check"]);
     assert_eq!(code, 0, "{text}");
-    assert_eq!(text.matches("Result: Success").count(), 3, "{text}");
+    assert_eq!(text.matches("Result: Success").count(), 4, "{text}");
 
     std::fs::set_permissions(&mapping, std::fs::Permissions::from_mode(0o644)).unwrap();
     let (code, text) = manage(&["--config-file", config_arg, "status", "upgrade", "check"]);

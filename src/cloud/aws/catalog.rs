@@ -4,7 +4,10 @@ use aws_sdk_ec2::types::Filter;
 
 use super::AwsDriver;
 use super::errors::from_sdk;
-use crate::cloud::{AvailabilityZone, CloudError, Image, ImageFilter, InstanceType, Region, Scope};
+use crate::cloud::{
+    AvailabilityZone, CloudError, Image, ImageFilter, InstanceType, Region, Scope, TAG_PREFIX,
+    TAG_PROJECT_ID,
+};
 
 /// Guard against an endpoint that keeps sending a next-page token.
 const MAX_PAGES: usize = 1_000;
@@ -15,6 +18,7 @@ pub(super) async fn regions(
 ) -> Result<Vec<Region>, CloudError> {
     let output = driver
         .client(scope)
+        .await?
         .describe_regions()
         .send()
         .await
@@ -41,6 +45,7 @@ pub(super) async fn availability_zones(
 ) -> Result<Vec<AvailabilityZone>, CloudError> {
     let output = driver
         .client(scope)
+        .await?
         .describe_availability_zones()
         .send()
         .await
@@ -66,7 +71,7 @@ pub(super) async fn instance_types(
     driver: &AwsDriver,
     scope: Scope<'_>,
 ) -> Result<Vec<InstanceType>, CloudError> {
-    let client = driver.client(scope);
+    let client = driver.client(scope).await?;
     let mut types = Vec::new();
     let mut next_token: Option<String> = None;
     for _ in 0..MAX_PAGES {
@@ -120,6 +125,7 @@ pub(super) async fn images(
 ) -> Result<Vec<Image>, CloudError> {
     let mut request = driver
         .client(scope)
+        .await?
         .describe_images()
         .owners(wanted.owner.as_deref().unwrap_or("self"));
     let optional = [
@@ -136,7 +142,12 @@ pub(super) async fn images(
         .send()
         .await
         .map_err(|e| from_sdk("DescribeImages", e))?;
-    let mut images: Vec<Image> = output.images().iter().filter_map(convert_image).collect();
+    let mut images: Vec<Image> = output
+        .images()
+        .iter()
+        .filter_map(convert_image)
+        .filter(|i| visible_to(i, scope))
+        .collect();
     images.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(images)
 }
@@ -152,6 +163,7 @@ pub(super) async fn image(
     };
     let result = driver
         .client(scope)
+        .await?
         .describe_images()
         .image_ids(id)
         .send()
@@ -161,6 +173,7 @@ pub(super) async fn image(
             .images()
             .iter()
             .find_map(convert_image)
+            .filter(|i| visible_to(i, scope))
             .ok_or_else(not_found),
         Err(error) => match from_sdk("DescribeImages", error) {
             CloudError::NotFound { .. } => Err(not_found()),
@@ -169,7 +182,48 @@ pub(super) async fn image(
     }
 }
 
-fn convert_image(source: &aws_sdk_ec2::types::Image) -> Option<Image> {
+/// Whether one of `owners` (account IDs, `self`, `amazon`, `aws-marketplace`) owns image `id`,
+/// asked of EC2 itself so that the aliases mean what they mean to AWS.
+pub(super) async fn image_owned_by(
+    driver: &AwsDriver,
+    scope: Scope<'_>,
+    id: &str,
+    owners: &[String],
+) -> Result<bool, CloudError> {
+    let output = driver
+        .client(scope)
+        .await?
+        .describe_images()
+        .image_ids(id)
+        .set_owners(Some(owners.to_vec()))
+        .send()
+        .await
+        .map_err(|e| from_sdk("DescribeImages", e))?;
+    Ok(!output.images().is_empty())
+}
+
+/// Whether the scope's project may see `image`: every image but those another project created
+/// through the service.
+fn visible_to(image: &Image, scope: Scope<'_>) -> bool {
+    image
+        .project_id
+        .as_deref()
+        .is_none_or(|owner| owner == scope.project_id)
+}
+
+pub(super) fn convert_image(source: &aws_sdk_ec2::types::Image) -> Option<Image> {
+    let mut project_id = None;
+    let mut tags = std::collections::BTreeMap::new();
+    for t in source.tags() {
+        let (Some(key), Some(value)) = (t.key(), t.value()) else {
+            continue;
+        };
+        if key == TAG_PROJECT_ID {
+            project_id = Some(value.to_owned());
+        } else if !key.starts_with(TAG_PREFIX) {
+            tags.insert(key.to_owned(), value.to_owned());
+        }
+    }
     Some(Image {
         id: source.image_id()?.to_owned(),
         name: source.name().map(str::to_owned),
@@ -183,5 +237,7 @@ fn convert_image(source: &aws_sdk_ec2::types::Image) -> Option<Image> {
         ena_support: source.ena_support(),
         created_at: source.creation_date().map(str::to_owned),
         public: source.public(),
+        project_id,
+        tags,
     })
 }

@@ -53,6 +53,12 @@ pub(super) fn classify(action: &str, code: &str, message: &str, status: u16) -> 
         "RequestLimitExceeded" | "Throttling" | "ThrottlingException" | "EC2ThrottledException" => {
             CloudError::Throttled { action }
         }
+        // A client token reused with other parameters; the service derives client tokens from
+        // the Idempotency-Key header, so the key is what the client must change.
+        "IdempotentParameterMismatch" => CloudError::InvalidParameter {
+            field: "Idempotency-Key".into(),
+            message: "the key was already used for a request with other parameters; send a new key for a new request".into(),
+        },
         "IncorrectInstanceState" | "IncorrectState" => CloudError::InvalidState {
             id: String::new(),
             state: String::new(),
@@ -75,6 +81,26 @@ pub(super) fn classify(action: &str, code: &str, message: &str, status: u16) -> 
                 message: "AWS rejected the credentials mapped to this project; ask the cloud administrator to check the tenant mapping".into(),
             }
         }
+        // A name or rule that is taken, such as InvalidKeyPair.Duplicate or
+        // InvalidPermission.Duplicate, and a resource that others still use.
+        _ if code.ends_with(".Duplicate") => CloudError::Conflict {
+            resource: resource_of(code),
+            reason: "exists",
+            message,
+        },
+        // A volume attached to an instance, a snapshot an image uses, an associated address.
+        "VolumeInUse" | "InvalidSnapshot.InUse" | "InvalidIPAddress.InUse" | "Resource.AlreadyAssociated" => {
+            CloudError::Conflict {
+                resource: resource_of(code),
+                reason: "in_use",
+                message,
+            }
+        }
+        "DependencyViolation" | "InvalidGroup.InUse" => CloudError::Conflict {
+            resource: resource_of(code),
+            reason: "in_use",
+            message,
+        },
         _ if code.ends_with(".NotFound") => CloudError::NotFound {
             resource: resource_of(code),
             id: String::new(),
@@ -102,8 +128,17 @@ fn resource_of(code: &str) -> &'static str {
         "InvalidAMIID" => "image",
         "InvalidKeyPair" => "key pair",
         "InvalidGroup" => "security group",
+        "InvalidPermission" | "InvalidSecurityGroupRuleId" => "security group rule",
         "InvalidSubnetID" => "subnet",
         "InvalidVpcID" => "vpc",
+        "InvalidVolume" | "VolumeInUse" => "volume",
+        "InvalidSnapshot" => "snapshot",
+        "InvalidAllocationID"
+        | "InvalidAddress"
+        | "InvalidAssociationID"
+        | "InvalidIPAddress"
+        | "Resource" => "address",
+        "InvalidNetworkInterfaceID" => "network interface",
         _ => "resource",
     }
 }
@@ -119,6 +154,9 @@ fn field_of(code: &str) -> &'static str {
         "InvalidInstanceType" => "instance_type",
         "InvalidAvailabilityZone" => "availability_zone",
         "InvalidUserData" => "user_data",
+        "InvalidVolume" => "volume_id",
+        "InvalidSnapshot" => "snapshot_id",
+        "InvalidNetworkInterfaceID" => "network_interface_id",
         _ => "request",
     }
 }
@@ -197,8 +235,79 @@ mod tests {
     }
 
     #[test]
+    fn storage_and_address_codes_name_the_resource() {
+        let cases = [
+            ("VolumeInUse", "volume"),
+            ("InvalidSnapshot.InUse", "snapshot"),
+            ("InvalidIPAddress.InUse", "address"),
+            ("Resource.AlreadyAssociated", "address"),
+        ];
+        for (code, expected) in cases {
+            match classify("DeleteVolume", code, "in use", 400) {
+                CloudError::Conflict {
+                    resource, reason, ..
+                } => {
+                    assert_eq!(resource, expected, "{code}");
+                    assert_eq!(reason, "in_use", "{code}");
+                }
+                other => panic!("{code}: expected Conflict, got {other:?}"),
+            }
+        }
+        for (code, expected) in [
+            ("InvalidVolume.NotFound", "volume"),
+            ("InvalidSnapshot.NotFound", "snapshot"),
+            ("InvalidAllocationID.NotFound", "address"),
+            ("InvalidNetworkInterfaceID.NotFound", "network interface"),
+        ] {
+            match classify("DescribeVolumes", code, "", 400) {
+                CloudError::NotFound { resource, .. } => assert_eq!(resource, expected, "{code}"),
+                other => panic!("{code}: expected NotFound, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn idempotent_parameter_mismatch_names_the_key() {
+        let error = classify(
+            "RunInstances",
+            "IdempotentParameterMismatch",
+            "Arguments on this idempotent request are inconsistent",
+            400,
+        );
+        match error {
+            CloudError::InvalidParameter { field, .. } => assert_eq!(field, "Idempotency-Key"),
+            other => panic!("expected InvalidParameter, got {other:?}"),
+        }
+    }
+
+    #[test]
     fn unknown_server_error_is_unavailable() {
         let error = classify("DescribeInstances", "Mystery", "boom", 502);
         assert!(matches!(error, CloudError::Unavailable { .. }));
+    }
+
+    #[test]
+    fn duplicates_and_dependencies_are_conflicts() {
+        let cases = [
+            ("InvalidKeyPair.Duplicate", "key pair", "exists"),
+            ("InvalidGroup.Duplicate", "security group", "exists"),
+            (
+                "InvalidPermission.Duplicate",
+                "security group rule",
+                "exists",
+            ),
+            ("DependencyViolation", "resource", "in_use"),
+        ];
+        for (code, expected_resource, expected_reason) in cases {
+            match classify("Action", code, "taken", 400) {
+                CloudError::Conflict {
+                    resource, reason, ..
+                } => {
+                    assert_eq!(resource, expected_resource, "{code}");
+                    assert_eq!(reason, expected_reason, "{code}");
+                }
+                other => panic!("{code}: expected Conflict, got {other:?}"),
+            }
+        }
     }
 }

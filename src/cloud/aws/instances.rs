@@ -6,8 +6,8 @@ use std::sync::Arc;
 use aws_sdk_ec2::primitives::DateTimeFormat;
 use aws_sdk_ec2::types::{self as ec2, Filter, ResourceType, Tag, TagSpecification};
 
-use super::AwsDriver;
 use super::errors::from_sdk;
+use super::{AwsDriver, launch_options};
 use crate::cloud::{
     CloudError, Instance, InstanceAction, InstanceFilter, LaunchSpec, Scope, TAG_PREFIX,
     TAG_PROJECT_ID, TAG_REQUEST_ID, TAG_USER_ID,
@@ -53,7 +53,7 @@ async fn walk_account(
     driver: &AwsDriver,
     scope: Scope<'_>,
 ) -> Result<Arc<Vec<Instance>>, CloudError> {
-    let client = driver.client(scope);
+    let client = driver.client(scope).await?;
     let filters = vec![filter("tag-key", TAG_PROJECT_ID)];
     let mut instances = Vec::new();
     let mut next_token: Option<String> = None;
@@ -98,6 +98,7 @@ pub(super) async fn get(
     };
     let result = driver
         .client(scope)
+        .await?
         .describe_instances()
         .instance_ids(id)
         .send()
@@ -117,9 +118,7 @@ pub(super) async fn get(
     match found {
         Some(instance) if instance.project_id == scope.project_id => Ok(instance),
         Some(_) => Err(not_found()),
-        None => driver
-            .recent_launch(scope.project_id, id)
-            .ok_or_else(not_found),
+        None => driver.recent_launch(scope, id).ok_or_else(not_found),
     }
 }
 
@@ -131,8 +130,11 @@ pub(super) async fn launch(
     let mut tags = vec![
         tag(TAG_PROJECT_ID, scope.project_id),
         tag(TAG_USER_ID, scope.user_id),
-        tag(TAG_REQUEST_ID, scope.request_id),
     ];
+    let defer_request_id = launch_options::defers_request_id_tag(spec, scope);
+    if !defer_request_id {
+        tags.push(tag(TAG_REQUEST_ID, scope.request_id));
+    }
     if let Some(name) = &spec.name {
         tags.push(tag("Name", name));
     }
@@ -151,6 +153,7 @@ pub(super) async fn launch(
         (!spec.security_group_ids.is_empty()).then(|| spec.security_group_ids.clone());
     let output = driver
         .client(scope)
+        .await?
         .run_instances()
         .image_id(&spec.image_id)
         .instance_type(ec2::InstanceType::from(spec.instance_type.as_str()))
@@ -161,12 +164,17 @@ pub(super) async fn launch(
         .set_subnet_id(spec.subnet_id.clone())
         .set_placement(placement)
         .set_user_data(spec.user_data.clone())
+        .set_block_device_mappings(launch_options::block_device_mappings(spec))
+        .metadata_options(launch_options::metadata_options(&driver.opts))
         .client_token(&spec.client_token)
         .tag_specifications(tag_spec(ResourceType::Instance))
         .tag_specifications(tag_spec(ResourceType::Volume))
         .send()
         .await
         .map_err(|e| referenced_resource_error(from_sdk("RunInstances", e)))?;
+    if defer_request_id {
+        launch_options::tag_request_id(driver, scope, output.instances()).await?;
+    }
     let launched: Vec<Instance> = output
         .instances()
         .iter()
@@ -223,7 +231,7 @@ pub(super) async fn act(
         (InstanceAction::Reboot, "running") => "RebootInstances",
         _ => return Err(invalid_state(id, state, action)),
     };
-    let client = driver.client(scope);
+    let client = driver.client(scope).await?;
     let result = match action {
         InstanceAction::Start => client
             .start_instances()
@@ -284,6 +292,7 @@ pub(super) async fn terminate(
     }
     let result = driver
         .client(scope)
+        .await?
         .terminate_instances()
         .instance_ids(id)
         .send()
@@ -359,5 +368,7 @@ fn convert(source: &ec2::Instance, scope: Scope<'_>) -> Instance {
         project_id,
         user_id,
         tags,
+        metadata_options: launch_options::metadata_options_of(source),
+        block_device_mappings: launch_options::attached_volumes(source),
     }
 }

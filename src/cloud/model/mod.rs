@@ -5,6 +5,21 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+mod images;
+pub use images::*;
+mod key_pairs;
+pub use key_pairs::*;
+mod instance_options;
+pub use instance_options::*;
+mod networks;
+pub use networks::*;
+mod security_groups;
+pub use security_groups::*;
+mod volumes;
+pub use volumes::*;
+mod addresses;
+pub use addresses::*;
+
 #[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
 pub struct Instance {
     pub id: String,
@@ -26,6 +41,10 @@ pub struct Instance {
     pub user_id: Option<String>,
     /// The user's tags; the service's own `aws-hybrid:` tags and `Name` are not repeated here.
     pub tags: BTreeMap<String, String>,
+    /// The instance metadata service settings; None when EC2 does not report them.
+    pub metadata_options: Option<MetadataOptions>,
+    /// The EBS volumes attached to the instance, in device name order.
+    pub block_device_mappings: Vec<AttachedVolume>,
 }
 
 /// Filters for listing instances; every one given must match.
@@ -53,6 +72,8 @@ pub struct LaunchSpec {
     pub tags: BTreeMap<String, String>,
     /// Makes a retried launch idempotent; derived from the request id.
     pub client_token: String,
+    /// EBS volumes to create and attach; empty to keep the image's own mappings.
+    pub block_device_mappings: Vec<BlockDeviceSpec>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +133,10 @@ pub struct Image {
     pub ena_support: Option<bool>,
     pub created_at: Option<String>,
     pub public: Option<bool>,
+    /// The project that created the image through the service; None for every other image.
+    pub project_id: Option<String>,
+    /// The user's tags; the service's own `aws-hybrid:` tags are not repeated here.
+    pub tags: BTreeMap<String, String>,
 }
 
 /// Image list filter: `owner` is `self` (the default), `amazon`, or an account id.

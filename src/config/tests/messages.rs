@@ -148,9 +148,9 @@ fn unknown_section_suggests_closest() {
         errors,
         [
             "DIR/f1.conf:1: [default]: unknown section; did you mean [DEFAULT]? Known sections: \
-             DEFAULT, api, keystone_authtoken, aws, tenancy",
+             DEFAULT, api, keystone_authtoken, aws, oidc, oslo_policy, sts, tenancy",
             "DIR/f1.conf:3: [oslo_log]: unknown section; known sections: DEFAULT, api, \
-             keystone_authtoken, aws, tenancy",
+             keystone_authtoken, aws, oidc, oslo_policy, sts, tenancy",
         ]
     );
 }

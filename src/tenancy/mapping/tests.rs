@@ -11,6 +11,17 @@ fn project(id: &str) -> String {
     format!("[project:{id}]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\n")
 }
 
+/// Returns the access key ID and secret of an entry that uses keys.
+fn keys(entry: &TenantEntry) -> (&str, &str) {
+    match &entry.credentials {
+        TenantCredentials::Keys {
+            access_key_id,
+            secret_access_key,
+        } => (access_key_id, secret_access_key.expose()),
+        other => panic!("expected keys, got {other:?}"),
+    }
+}
+
 fn parse_ok(text: &str) -> TenantMap {
     match TenantMap::parse(text, "tenants.conf", "us-east-1") {
         Ok(map) => map,
@@ -38,8 +49,7 @@ fn minimal_project_uses_default_region() {
     let entry = map.get("3f2a9c").unwrap();
 
     assert_eq!(entry.project_id, "3f2a9c");
-    assert_eq!(entry.access_key_id, KEY);
-    assert_eq!(entry.secret_access_key.expose(), SECRET);
+    assert_eq!(keys(entry), (KEY, SECRET));
     assert_eq!(entry.region, "us-east-1");
     assert_eq!(entry.allowed_regions, ["us-east-1"]);
     assert_eq!(map.len(), 1);
@@ -69,8 +79,8 @@ fn default_section_gives_fallbacks() {
     let map = parse_ok(&text);
 
     assert_eq!(map.get("p1").unwrap().region, "eu-west-1");
-    assert_eq!(map.get("p1").unwrap().access_key_id, KEY);
-    assert_eq!(map.get("p2").unwrap().access_key_id, "AKIASHAREDACCOUNT01");
+    assert_eq!(keys(map.get("p1").unwrap()).0, KEY);
+    assert_eq!(keys(map.get("p2").unwrap()).0, "AKIASHAREDACCOUNT01");
     assert_eq!(map.get("p2").unwrap().region, "ap-south-1");
 }
 
@@ -168,9 +178,11 @@ fn unknown_field_suggests_closest() {
         error_lines(&text),
         [
             "tenants.conf:4: [project:p] regoin: unknown field; did you mean region? Known fields: \
-             aws_access_key_id, aws_secret_access_key, region, allowed_regions",
+             aws_access_key_id, aws_secret_access_key, role_arn, region, allowed_regions, \
+             max_instances, max_vcpus, allowed_instance_types, allowed_image_owners",
             "tenants.conf:5: [project:p] aws_session_token: unknown field; known fields: \
-             aws_access_key_id, aws_secret_access_key, region, allowed_regions",
+             aws_access_key_id, aws_secret_access_key, role_arn, region, allowed_regions, \
+             max_instances, max_vcpus, allowed_instance_types, allowed_image_owners",
         ]
     );
 }
@@ -361,5 +373,106 @@ fn load_missing_file_named() {
             "{}: tenant mapping file not found; create it or set [tenancy] mapping_file to its path",
             path.display()
         )
+    );
+}
+
+const ROLE: &str = "arn:aws:iam::333333333333:role/aws-hybrid";
+
+#[test]
+fn role_arn_replaces_keys() {
+    let map = parse_ok(&format!("[project:p]\nrole_arn = {ROLE}\n"));
+
+    let entry = map.get("p").unwrap();
+    assert_eq!(
+        entry.credentials,
+        TenantCredentials::Role {
+            role_arn: ROLE.into()
+        }
+    );
+    assert_eq!(entry.account_key(), format!("{ROLE}#p"));
+}
+
+#[test]
+fn role_arn_with_keys_rejected() {
+    let text = format!("{}role_arn = {ROLE}\n", project("p"));
+
+    assert_eq!(
+        error_lines(&text),
+        [
+            "tenants.conf:2: [project:p] aws_access_key_id: a section gives either role_arn or the \
+          two aws_ keys, not both; remove the keys to assume the role, or remove role_arn"
+        ]
+    );
+}
+
+#[test]
+fn role_arn_format() {
+    for bad in [
+        "arn:aws:iam::33333333333:role/x",
+        "arn:aws:iam::333333333333:user/x",
+        "arn:aws:s3:::bucket",
+        "arn:aws:iam::333333333333:role/",
+        "arn:aws:iam::333333333333:role/bad name",
+    ] {
+        let kinds = kinds(&format!("[project:p]\nrole_arn = {bad}\n"));
+        assert_eq!(
+            kinds,
+            [MappingIssueKind::InvalidRoleArn { value: bad.into() }],
+            "{bad}"
+        );
+    }
+    assert!(is_role_arn(
+        "arn:aws-us-gov:iam::333333333333:role/path/to/Role+1"
+    ));
+}
+
+#[test]
+fn guardrail_fields_parsed() {
+    let text = format!(
+        "{}max_instances = 4\nmax_vcpus = 16\nallowed_instance_types = t3.*, m5.large\n\
+         allowed_image_owners = self, 123456789012\n",
+        project("p")
+    );
+
+    let rails = &parse_ok(&text).get("p").unwrap().guardrails.clone();
+
+    assert_eq!(rails.max_instances, Some(4));
+    assert_eq!(rails.max_vcpus, Some(16));
+    assert_eq!(rails.allowed_instance_types, ["t3.*", "m5.large"]);
+    assert_eq!(rails.allowed_image_owners, ["self", "123456789012"]);
+}
+
+#[test]
+fn guardrail_defaults_come_from_default_section() {
+    let text = format!("[DEFAULT]\nmax_instances = 2\n{}", project("p"));
+
+    assert_eq!(
+        parse_ok(&text).get("p").unwrap().guardrails.max_instances,
+        Some(2)
+    );
+}
+
+#[test]
+fn guardrail_formats_checked() {
+    let text = format!(
+        "{}max_instances = -1\nmax_vcpus = many\nallowed_instance_types = T3.*\n\
+         allowed_image_owners = amazon, someone\n",
+        project("p")
+    );
+
+    assert_eq!(
+        kinds(&text),
+        [
+            MappingIssueKind::InvalidCount { value: "-1".into() },
+            MappingIssueKind::InvalidCount {
+                value: "many".into()
+            },
+            MappingIssueKind::InvalidInstanceTypePattern {
+                value: "T3.*".into()
+            },
+            MappingIssueKind::InvalidImageOwner {
+                value: "someone".into()
+            },
+        ]
     );
 }
