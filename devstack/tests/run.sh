@@ -10,13 +10,20 @@
 # emulator. It stacks three times (the third time on another port), then
 # unstacks and cleans, and checks the catalog, the service user, the written
 # files, the running service and what is left afterwards. The phases run
-# with standard input closed and SYSTEMD_PAGER=less.
+# with standard input closed and SYSTEMD_PAGER=less, from the clone that an
+# enable_plugin line makes in DEST. At the end it runs plugin-refs.sh, which
+# enables the plugin with other refs, and counts its checks with its own.
 #
 # The harness registers aws-hybrid itself (service, endpoints and service
 # user). The test deletes that registration first, so that it checks only
 # what the plugin creates. At the end it deletes the plugin's registration and
 # recreates the harness's one with the harness password. Do not run it while
 # other tests use the same harness.
+#
+# The first two stacks map project beta to an IAM role of the emulator that
+# the service assumes with [sts] keys, and the third one to a role that it
+# assumes with tokens it signs itself (web identity). The emulator checks
+# trust policies, external IDs and token signatures.
 #
 # Environment:
 #   AWS_HYBRID_PREBUILT_BIN_DIR    directory with aws-hybrid-api and
@@ -25,6 +32,14 @@
 #   AWS_HYBRID_DEVSTACK_TEST_PORT  API port of the first two stacks (27797).
 #       The third stack uses the next port.
 #   AWS_HYBRID_DEVSTACK_TEST_KEEP  1 keeps the temporary directory
+#   AWS_HYBRID_DEVSTACK_TEST_CARGO_TARGET_DIR  when set, the test also runs
+#       the install phase without prebuilt binaries. That phase runs `cargo
+#       build` with the dev profile on this working tree, not on the private
+#       checkout, into this target directory. Give the one that tools/test.sh
+#       fills, so that the build is incremental. Unset skips that check.
+#   AWS_HYBRID_DEVSTACK_TEST_CARGO_LOCK  a lock file that the test holds with
+#       flock while that build runs, for machines where several builds share
+#       the target directory (default: none)
 #
 # The last output line is "N passed, M failed", and the exit status is 1 when
 # a check failed.
@@ -50,39 +65,10 @@ second_port=$((port + 1))
 cache_dir=${AWS_HYBRID_CACHE:-$HOME/.cache/aws-hybrid}
 prebuilt_dir=${AWS_HYBRID_PREBUILT_BIN_DIR:-${CARGO_TARGET_DIR:-$cache_dir/target}/debug}
 
-passed=0
-failed=0
 completed=false
 
-pass() {
-    passed=$((passed + 1))
-    echo "ok: $*"
-}
-
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL: $*"
-}
-
-# check DESCRIPTION COMMAND... passes when COMMAND succeeds.
-check() {
-    local description=$1
-    shift
-    if "$@"; then
-        pass "$description"
-    else
-        fail "$description"
-    fi
-}
-
-# check_equal DESCRIPTION EXPECTED ACTUAL
-check_equal() {
-    if [[ $2 == "$3" ]]; then
-        pass "$1"
-    else
-        fail "$1: expected '$2', got '$3'"
-    fi
-}
+# shellcheck source=checks.sh
+source "$tests_dir/checks.sh"
 
 # Prints a non-secret value of env.json, named by a dotted path.
 env_value() {
@@ -99,7 +85,13 @@ keystone_url=$(env_value keystone_url) || exit 2
 moto_url=$(env_value moto_url) || exit 2
 alpha_id=$(env_value projects.alpha.id) || exit 2
 alpha_access_key=$(env_value projects.alpha.aws_access_key_id) || exit 2
+alpha_account=$(env_value projects.alpha.aws_account_id) || exit 2
+beta_id=$(env_value projects.beta.id) || exit 2
 python=$venv/bin/python
+# Emulator account of the IAM roles. No harness key belongs to it, so only an
+# assumed role reaches it.
+role_account=333333333333
+oidc_audience=sts.amazonaws.com
 # iniget and ini_has_option read the files that the plugin writes.
 # shellcheck source=fake-devstack.sh
 source "$tests_dir/fake-devstack.sh"
@@ -152,11 +144,14 @@ run_dir=$work/run
 log_dir=$work/logs
 mkdir -p "$data_dir" "$root/etc" "$bin_dir" "$run_dir" "$log_dir"
 
-# The plugin runs from a private checkout: a clone of the repository's HEAD
-# with this working tree's devstack directory committed on top. Edits made
-# elsewhere in the working tree while the test runs cannot affect it, and its
-# `git status --porcelain` must be empty after the last phase.
+# The plugin is served from a private checkout: a clone of the repository's
+# HEAD with this working tree's devstack directory committed on top. LOCALRC
+# enables the plugin from it with its default branch, so that fake-stack.sh
+# clones it into $DEST/aws-hybrid, where the phases run. Edits made elsewhere
+# in the working tree while the test runs cannot affect it, and the `git
+# status --porcelain` of $DEST/aws-hybrid must be empty after the last phase.
 checkout=$work/checkout
+plugin_checkout=$dest/aws-hybrid
 git clone --quiet "$repo_dir" "$checkout" </dev/null || exit 2
 rm -rf "$checkout/devstack"
 cp -a "$plugin_dir" "$checkout/devstack"
@@ -165,6 +160,8 @@ if ! git -C "$checkout" diff --cached --quiet; then
     git -C "$checkout" -c user.name="devstack plugin test" -c user.email=test@example.invalid \
         -c commit.gpgsign=false commit --quiet --no-verify -m "devstack plugin under test" </dev/null || exit 2
 fi
+checkout_branch=$(git -C "$checkout" symbolic-ref --short HEAD) || exit 2
+checkout_commit=$(git -C "$checkout" rev-parse HEAD) || exit 2
 
 # Stops a service left running by a failed phase, removes the plugin's
 # Keystone registration, recreates the harness's one, removes the temporary
@@ -197,6 +194,9 @@ finish() {
 }
 trap finish EXIT
 
+# Directories put in front of PATH for the phases, such as the one of cargo.
+phase_path_prefix=
+
 # run_phases LABEL LOCALRC PHASE... runs fake-stack.sh with standard input
 # closed, SYSTEMD_PAGER=less, a 10-minute limit and a minimal environment, with
 # output in $log_dir/LABEL.log. Returns its exit status.
@@ -204,7 +204,7 @@ run_phases() {
     local label=$1 localrc=$2 status
     shift 2
     echo "running $label: $*"
-    env -i PATH="$venv/bin:/usr/local/bin:/usr/bin:/bin" HOME="$HOME" LANG=C.UTF-8 \
+    env -i PATH="${phase_path_prefix:+$phase_path_prefix:}$venv/bin:/usr/local/bin:/usr/bin:/bin" HOME="$HOME" LANG=C.UTF-8 \
         OS_CLIENT_CONFIG_FILE="$work/clouds.yaml" OS_CLOUD=devstack-admin \
         SYSTEMD_PAGER=less PAGER=less TMPDIR="${TMPDIR:-/tmp}" \
         timeout 600 bash "$checkout/devstack/tests/fake-stack.sh" "$localrc" "$@" \
@@ -245,6 +245,44 @@ file_mode() {
     stat -c %a "$1" 2>/dev/null
 }
 
+# Runs tools/harness/aws_fixture.py of this working tree in the role account
+# of the emulator and prints the value of key $1 of its JSON output.
+aws_fixture() {
+    local key=$1
+    shift
+    "$python" "$repo_dir/tools/harness/aws_fixture.py" --endpoint "$moto_url" \
+        --account "$role_account" "$@" </dev/null |
+        "$python" -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$key"
+}
+
+# Registers the service at port $1 as an OIDC provider in the role account,
+# unless an earlier run did, and prints the provider's ARN.
+register_oidc_provider() {
+    local url="http://127.0.0.1:$1" errors=$work/oidc-provider.err
+    if aws_fixture arn create-oidc-provider --url "$url" --client-id "$oidc_audience" 2>"$errors"; then
+        return 0
+    fi
+    if grep -q EntityAlreadyExists "$errors"; then
+        echo "arn:aws:iam::$role_account:oidc-provider/127.0.0.1:$1"
+        return 0
+    fi
+    cat "$errors" >&2
+    return 1
+}
+
+# Prints the value of key $2 of the JSON object in file $1, or nothing.
+json_file_value() {
+    "$python" -c '
+import json, sys
+try:
+    value = json.load(open(sys.argv[1]))
+    for key in sys.argv[2].split("."):
+        value = value[int(key)] if isinstance(value, list) else value[key]
+    print(value)
+except (OSError, ValueError, KeyError, IndexError, TypeError):
+    pass' "$1" "$2"
+}
+
 # Succeeds when fake-devstack.sh's run_process exits with an error for
 # command $1 instead of starting it.
 expect_run_process_rejected() {
@@ -256,9 +294,12 @@ expect_run_process_rejected() {
     [[ ! -e $work/rejection-test/rejection-test.pid ]]
 }
 
-# Prints the tree below $root, one "TYPE PATH" line per entry, sorted.
+# Prints the tree below $root, one "TYPE PATH" line per entry, sorted,
+# without the plugin checkout. stack-1 clones it, and clean.sh leaves the
+# repositories in DEST in place (devstack's clean.sh removes DATA_DIR,
+# DEST/status and DEST/async only).
 list_tree() {
-    find "$root" -printf '%y %p\n' | sort
+    find "$root" -path "$plugin_checkout" -prune -o -printf '%y %p\n' | sort
 }
 
 "${keystone_admin[@]}" write-files "$env_json" "$work" || exit 2
@@ -271,9 +312,43 @@ alpha_secret=${alpha_secret%%:*}
 password_suffix=${SERVICE_PASSWORD#*\$}
 escaped_password=${SERVICE_PASSWORD//\$/\$\$}
 
-printf 'policy file of the devstack plugin test\n' >"$work/policy.yaml"
+# A rule that differs from the default: readers may no longer list regions.
+printf '%s\n' '# Policy of the devstack plugin test.' \
+    '"aws-hybrid:region:list": "rule:project_member_or_admin"' >"$work/policy.yaml"
+# A signing key made for this run only.
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/oidc-key.pem" \
+    2>/dev/null || exit 2
+# A line of the private key's base64 body, which must appear in no log.
+signing_key_line=$(sed -n 2p "$work/oidc-key.pem")
 
-# The globals of stackrc and the plugin settings of a local.conf.
+# Role of project beta for the first two stacks: it trusts the alpha account
+# (whose keys become [sts] access_key_id and secret_access_key) when the
+# external ID is beta's project ID.
+run_name=devstack-test-$(date +%s)-$$
+keys_trust=$(printf '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:root"}, "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"sts:ExternalId": "%s"}}}]}' \
+    "$alpha_account" "$beta_id")
+keys_role=$(aws_fixture arn create-role --name "$run_name-keys" --trust-policy "$keys_trust") || exit 2
+# Role of project beta for the third stack: it trusts the service on the
+# second port as an OIDC provider when the token's subject is beta's ID.
+provider_arn=$(register_oidc_provider "$second_port") || exit 2
+web_trust=$(printf '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Federated": "%s"}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {"127.0.0.1:%s:sub": "%s", "127.0.0.1:%s:aud": "%s"}}}]}' \
+    "$provider_arn" "$second_port" "$beta_id" "$second_port" "$oidc_audience")
+web_role=$(aws_fixture arn create-role --name "$run_name-web" --trust-policy "$web_trust") || exit 2
+
+# The keys that assume beta's role are alpha's, so the checks for alpha's
+# secret in the logs cover them too.
+(
+    umask 077
+    printf '%s=%q\n' \
+        AWS_HYBRID_STS_ACCESS_KEY_ID "$alpha_access_key" \
+        AWS_HYBRID_STS_SECRET_ACCESS_KEY "$alpha_secret" >"$work/sts-secrets.sh"
+)
+
+# The globals of stackrc and the plugin settings and enable_plugin line of a
+# local.conf. AWS_HYBRID_AWS_REGION differs from its default us-east-1, so
+# check_config's "[aws] region us-west-2" shows that a local.conf setting
+# wins. AWS_HYBRID_DIR keeps its default $DEST/aws-hybrid, the directory that
+# enable_plugin clones into.
 {
     printf '%s=%q\n' \
         DEST "$dest" \
@@ -290,19 +365,31 @@ printf 'policy file of the devstack plugin test\n' >"$work/policy.yaml"
         SERVICE_TIMEOUT 60 \
         ENABLED_SERVICES key,aws-hybrid \
         FAKE_DEVSTACK_RUN_DIR "$run_dir" \
-        AWS_HYBRID_DIR "$checkout" \
         AWS_HYBRID_CONF_DIR "$conf_dir" \
         AWS_HYBRID_BIN_DIR "$bin_dir" \
         AWS_HYBRID_PREBUILT_BIN_DIR "$prebuilt_dir" \
         AWS_HYBRID_PORT "$port" \
         AWS_HYBRID_AWS_REGION us-west-2 \
         AWS_HYBRID_AWS_ENDPOINT_URL "$moto_url" \
-        AWS_HYBRID_POLICY_FILE "$work/policy.yaml"
-    printf 'source %q\n' "$work/secrets.sh"
+        AWS_HYBRID_POLICY_FILE "$work/policy.yaml" \
+        AWS_HYBRID_STS_CREDENTIAL_SOURCE keys \
+        AWS_HYBRID_OIDC_SIGNING_KEY_FILE "$work/oidc-key.pem"
+    printf 'source %q\n' "$work/secrets.sh" "$work/sts-secrets.sh"
+    printf 'AWS_HYBRID_TENANT_MAPPINGS+=%q\n' " beta:$keys_role"
+    printf 'enable_plugin aws-hybrid %q %q\n' "file://$checkout" "$checkout_branch"
 } >"$work/localrc.sh"
+# The third stack moves to the second port and assumes beta's role with
+# tokens that the service signs, with no STS keys.
 {
     printf 'source %q\n' "$work/localrc.sh"
-    printf 'AWS_HYBRID_PORT=%q\n' "$second_port"
+    printf '%s=%q\n' \
+        AWS_HYBRID_PORT "$second_port" \
+        AWS_HYBRID_STS_CREDENTIAL_SOURCE web_identity \
+        AWS_HYBRID_STS_ACCESS_KEY_ID "" \
+        AWS_HYBRID_STS_SECRET_ACCESS_KEY "" \
+        AWS_HYBRID_OIDC_SIGNING_ALGORITHM ES256
+    printf 'source %q\n' "$work/secrets.sh"
+    printf 'AWS_HYBRID_TENANT_MAPPINGS+=%q\n' " beta:$web_role:us-east-1"
 } >"$work/localrc-second-port.sh"
 
 echo "removing the harness's aws-hybrid registration from Keystone"
@@ -342,10 +429,42 @@ check_stack() {
     check "$label: the instance list is JSON with an instances key" \
         grep -q '"instances"' "$work/response.body"
     rm -f "$work/token-header"
+
+    # Project beta is mapped to an IAM role only, so a 200 shows that the
+    # service assumed it (with [sts] keys, or with its own token in stack-3).
+    "${keystone_admin[@]}" write-token-header "$env_json" beta member "$work/token-header" ||
+        fail "$label: token for beta-member"
+    check_equal "$label: GET /v1/instances as beta-member (role mapping) returns 200" 200 \
+        "$(http_status "$stack_url/instances" "$work/token-header")"
+    rm -f "$work/token-header"
+
+    # The policy file denies readers the region list.
+    "${keystone_admin[@]}" write-token-header "$env_json" alpha reader "$work/token-header" ||
+        fail "$label: token for alpha-reader"
+    check_equal "$label: GET /v1/regions as alpha-reader returns 403 by the policy file" 403 \
+        "$(http_status "$stack_url/regions" "$work/token-header")"
+    check "$label: the 403 names the rule aws-hybrid:region:list" \
+        grep -q 'Policy does not allow aws-hybrid:region:list' "$work/response.body"
+    check_equal "$label: GET /v1/availability-zones as alpha-reader returns 200" 200 \
+        "$(http_status "$stack_url/availability-zones" "$work/token-header")"
+    rm -f "$work/token-header"
+
+    check_equal "$label: GET /.well-known/openid-configuration returns 200" 200 \
+        "$(http_status "http://127.0.0.1:$stack_port/.well-known/openid-configuration")"
+    check_equal "$label: the issuer is the service's public endpoint" \
+        "http://127.0.0.1:$stack_port" "$(json_file_value "$work/response.body" issuer)"
+    check_equal "$label: GET /.well-known/jwks.json returns 200" 200 \
+        "$(http_status "http://127.0.0.1:$stack_port/.well-known/jwks.json")"
+    check_equal "$label: the key set has the EC signing key" EC \
+        "$(json_file_value "$work/response.body" keys.0.kty)"
+
     check "$label: the service log contains no service password" \
         file_lacks "$run_dir/aws-hybrid.log" "$password_suffix"
     check "$label: the service log contains no AWS secret key" \
         file_lacks "$run_dir/aws-hybrid.log" "$alpha_secret"
+    check "$label: the output contains no signing key" file_lacks "$log" "$signing_key_line"
+    check "$label: the service log contains no signing key" \
+        file_lacks "$run_dir/aws-hybrid.log" "$signing_key_line"
 }
 
 # Succeeds when SECTION of FILE does not set OPTION. Arguments: FILE SECTION OPTION.
@@ -378,6 +497,11 @@ keystone_authtoken service_type aws-hybrid
 aws region us-west-2
 aws endpoint_url $moto_url
 tenancy mapping_file $mapping_file
+oslo_policy policy_file $conf_dir/policy.yaml
+sts credential_source keys
+sts access_key_id $alpha_access_key
+oidc signing_key_file $conf_dir/oidc-signing-key.pem
+oidc issuer http://127.0.0.1:$port
 EOF
     if [[ $(iniget "$conf_file" keystone_authtoken password) == "$escaped_password" ]]; then
         pass "config: [keystone_authtoken] password is SERVICE_PASSWORD with \$ written as \$\$"
@@ -385,6 +509,13 @@ EOF
         fail "config: [keystone_authtoken] password is not SERVICE_PASSWORD with \$ written as \$\$"
     fi
     check "config: no [keystone_authtoken] cafile" lacks_option "$conf_file" keystone_authtoken cafile
+    if [[ $(iniget "$conf_file" sts secret_access_key) == "${alpha_secret//\$/\$\$}" ]]; then
+        pass "config: [sts] secret_access_key is AWS_HYBRID_STS_SECRET_ACCESS_KEY"
+    else
+        fail "config: [sts] secret_access_key differs from AWS_HYBRID_STS_SECRET_ACCESS_KEY"
+    fi
+    check "config: no [oidc] signing_algorithm when its setting is empty" \
+        lacks_option "$conf_file" oidc signing_algorithm
     check_equal "config: aws-hybrid.conf mode" 600 "$(file_mode "$conf_file")"
 
     check_equal "mapping: tenants.conf mode" 600 "$(file_mode "$mapping_file")"
@@ -396,7 +527,12 @@ EOF
     else
         fail "mapping: alpha secret key differs from the one in AWS_HYBRID_TENANT_MAPPINGS"
     fi
+    check_equal "mapping: beta role ARN" "$keys_role" "$(iniget "$mapping_file" "project:$beta_id" role_arn)"
+    check "mapping: beta has no access key" lacks_option "$mapping_file" "project:$beta_id" aws_access_key_id
     check "policy: copied into the configuration directory" cmp -s "$work/policy.yaml" "$conf_dir/policy.yaml"
+    check "oidc: signing key copied into the configuration directory" \
+        cmp -s "$work/oidc-key.pem" "$conf_dir/oidc-signing-key.pem"
+    check_equal "oidc: signing key copy mode" 600 "$(file_mode "$conf_dir/oidc-signing-key.pem")"
     local binary
     for binary in aws-hybrid-api aws-hybrid-manage; do
         check "install: $binary is the prebuilt binary" cmp -s "$prebuilt_dir/$binary" "$bin_dir/$binary"
@@ -404,9 +540,13 @@ EOF
     done
 }
 
-# First stack.
+# First stack. Its enable_plugin line clones the plugin.
 run_phases stack-1 "$work/localrc.sh" stack:install stack:post-config stack:extra
 check_stack stack-1 $? "$port"
+check_equal "stack-1: enable_plugin cloned the $checkout_branch branch into \$DEST/aws-hybrid" \
+    "$checkout_commit" "$(git -C "$plugin_checkout" rev-parse HEAD 2>/dev/null)"
+check "stack-1: the phases ran from \$DEST/aws-hybrid" grep -q -F -e \
+    "fake-stack: running phase stack:extra of $plugin_checkout/devstack/plugin.sh" "$log_dir/stack-1.log"
 check_config
 check_equal "catalog: openstack endpoint list --service aws-hybrid shows 2 endpoints" 2 \
     "$(env -i PATH="$venv/bin:/usr/bin:/bin" HOME="$HOME" OS_CLIENT_CONFIG_FILE="$work/clouds.yaml" \
@@ -417,6 +557,8 @@ conf_sums_first=$(sha256sum "$conf_file" "$mapping_file" 2>/dev/null)
 # Second stack on the same host, without unstack: nothing may change.
 run_phases stack-2 "$work/localrc.sh" stack:install stack:post-config stack:extra
 check_stack stack-2 $? "$port"
+check "stack-2: the existing plugin checkout is kept" grep -q -F -e \
+    "fetch_plugins: $plugin_checkout exists" "$log_dir/stack-2.log"
 if cmp -s "$work/after-first-stack.summary" "$work/stack-2.summary"; then
     pass "stack-2: Keystone services, endpoints, users and role assignments unchanged"
 else
@@ -433,6 +575,17 @@ for total in services_total endpoints_total users_total role_assignments_total; 
         "$(summary_value "$work/stack-3.summary" "$total")"
 done
 check "stack-3: the first port is closed" wait_port_closed "$port"
+while read -r section option expected; do
+    check_equal "stack-3 config: [$section] $option" "$expected" "$(iniget "$conf_file" "$section" "$option")"
+done <<EOF
+sts credential_source web_identity
+oidc issuer http://127.0.0.1:$second_port
+oidc signing_algorithm ES256
+EOF
+check_equal "stack-3 mapping: beta role ARN" "$web_role" "$(iniget "$mapping_file" "project:$beta_id" role_arn)"
+check_equal "stack-3 mapping: beta region" us-east-1 "$(iniget "$mapping_file" "project:$beta_id" region)"
+check "stack-3 config: no [sts] access_key_id" lacks_option "$conf_file" sts access_key_id
+check "stack-3 config: no [sts] secret_access_key" lacks_option "$conf_file" sts secret_access_key
 
 # An invalid mapping entry stops post-config before anything is written,
 # with a message that names the entry but not the secret.
@@ -450,6 +603,33 @@ check "invalid mapping: the output contains no AWS secret key" \
     file_lacks "$log_dir/invalid-mapping.log" "$alpha_secret"
 check_equal "invalid mapping: aws-hybrid.conf and tenants.conf unchanged" "$conf_sums_before" \
     "$(sha256sum "$conf_file" "$mapping_file" 2>/dev/null)"
+
+# run_rejected LABEL MESSAGE SETTING... runs post-config with the settings of
+# the third stack plus SETTING lines, and checks that it fails with MESSAGE,
+# leaves both files unchanged and prints no secret.
+run_rejected() {
+    local label=$1 message=$2
+    shift 2
+    {
+        printf 'source %q\n' "$work/localrc-second-port.sh"
+        printf '%s\n' "$@"
+    } >"$work/localrc-$label.sh"
+    run_phases "$label" "$work/localrc-$label.sh" stack:post-config
+    check "$label: post-config fails" test $? -ne 0
+    check "$label: the message says why" grep -q -F -e "$message" "$log_dir/$label.log"
+    check "$label: the output contains no AWS secret key" file_lacks "$log_dir/$label.log" "$alpha_secret"
+    check_equal "$label: aws-hybrid.conf and tenants.conf unchanged" "$conf_sums_before" \
+        "$(sha256sum "$conf_file" "$mapping_file" 2>/dev/null)"
+}
+run_rejected invalid-role-arn \
+    "entry 1 of AWS_HYBRID_TENANT_MAPPINGS (project beta) has an invalid role ARN 'arn:aws:iam::123:role/x'" \
+    "AWS_HYBRID_TENANT_MAPPINGS=beta:arn:aws:iam::123:role/x"
+run_rejected web-identity-without-key \
+    "AWS_HYBRID_STS_CREDENTIAL_SOURCE is web_identity, which needs AWS_HYBRID_OIDC_SIGNING_KEY_FILE" \
+    "AWS_HYBRID_OIDC_SIGNING_KEY_FILE="
+run_rejected sts-secret-without-key \
+    "set both AWS_HYBRID_STS_ACCESS_KEY_ID and AWS_HYBRID_STS_SECRET_ACCESS_KEY, or neither" \
+    "source $(printf %q "$work/sts-secrets.sh")" "AWS_HYBRID_STS_ACCESS_KEY_ID="
 
 # run_process rejects commands that systemd could not run.
 check "run_process: a relative command is rejected" \
@@ -470,6 +650,8 @@ check "clean: the configuration directory is removed" test ! -e "$conf_dir"
 check "clean: the state directory is removed" test ! -e "$data_dir/aws-hybrid"
 check "clean: aws-hybrid-api is removed" test ! -e "$bin_dir/aws-hybrid-api"
 check "clean: aws-hybrid-manage is removed" test ! -e "$bin_dir/aws-hybrid-manage"
+check "clean: the policy copy is removed" test ! -e "$conf_dir/policy.yaml"
+check "clean: the signing key copy is removed" test ! -e "$conf_dir/oidc-signing-key.pem"
 tree_after=$(list_tree)
 if [[ $tree_after == "$tree_before" ]]; then
     pass "clean: the temporary root is as before the first stack"
@@ -477,5 +659,61 @@ else
     fail "clean: left behind: $(diff <(echo "$tree_before") <(echo "$tree_after") | grep '^[<>]' | tr '\n' ' ')"
 fi
 
-check_equal "git: the plugin checkout has no changes" "" "$(git -C "$checkout" status --porcelain)"
+# The cargo path of the install phase, with the dev profile and a target
+# directory that earlier builds of this working tree filled, so that it
+# builds incrementally. It installs into a directory of its own.
+cargo_target_dir=${AWS_HYBRID_DEVSTACK_TEST_CARGO_TARGET_DIR:-}
+if [[ -n $cargo_target_dir ]]; then
+    cargo_bin_dir=$work/cargo-bin
+    mkdir -p "$cargo_bin_dir"
+    {
+        printf 'source %q\n' "$work/localrc.sh"
+        printf '%s=%q\n' \
+            AWS_HYBRID_DIR "$repo_dir" \
+            AWS_HYBRID_BIN_DIR "$cargo_bin_dir" \
+            AWS_HYBRID_PREBUILT_BIN_DIR "" \
+            AWS_HYBRID_CARGO_PROFILE dev \
+            AWS_HYBRID_CARGO_TARGET_DIR "$cargo_target_dir"
+    } >"$work/localrc-cargo.sh"
+    if cargo_command=$(command -v cargo); then
+        phase_path_prefix=$(dirname "$cargo_command")
+    fi
+    cargo_lock=${AWS_HYBRID_DEVSTACK_TEST_CARGO_LOCK:-}
+    cargo_started=$SECONDS
+    if [[ -n $cargo_lock ]]; then
+        echo "waiting for the cargo lock $cargo_lock"
+        (
+            flock 9
+            run_phases cargo-install "$work/localrc-cargo.sh" stack:install
+        ) 9>"$cargo_lock"
+    else
+        run_phases cargo-install "$work/localrc-cargo.sh" stack:install
+    fi
+    check_equal "cargo install: exit status" 0 $?
+    echo "cargo install took $((SECONDS - cargo_started)) s, waiting for the lock included"
+    phase_path_prefix=
+    check "cargo install: the log shows the dev build" \
+        grep -q "building the dev binaries of $repo_dir" "$log_dir/cargo-install.log"
+    for binary in aws-hybrid-api aws-hybrid-manage; do
+        check "cargo install: $binary is the one cargo built" \
+            cmp -s "$cargo_target_dir/debug/$binary" "$cargo_bin_dir/$binary"
+        check "cargo install: $binary is executable" test -x "$cargo_bin_dir/$binary"
+    done
+fi
+
+# plugin-refs.sh needs no harness. Its checks are added to this test's counts.
+plugin_refs_log=$log_dir/plugin-refs.log
+echo "running plugin-refs.sh"
+AWS_HYBRID_PREBUILT_BIN_DIR=$prebuilt_dir bash "$tests_dir/plugin-refs.sh" 0<&- >"$plugin_refs_log" 2>&1
+plugin_refs_status=$?
+# The prefix keeps its result line apart from the final one of this test.
+sed '$s/^/plugin-refs.sh: /' "$plugin_refs_log"
+if [[ $(tail -n 1 "$plugin_refs_log") =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+    passed=$((passed + BASH_REMATCH[1]))
+    failed=$((failed + BASH_REMATCH[2]))
+else
+    fail "plugin-refs.sh exited with status $plugin_refs_status without its result line"
+fi
+
+check_equal "git: the plugin checkout has no changes" "" "$(git -C "$plugin_checkout" status --porcelain)"
 completed=true

@@ -8,6 +8,8 @@ from keystoneauth1 import exceptions as ksa_exceptions
 from osc_lib import exceptions
 
 SERVICE_TYPE = "aws-hybrid"
+# Request header that picks one of the project's allowed AWS regions.
+REGION_HEADER = "AWS-Hybrid-Region"
 CLIENT_NAME = "aws-hybrid-osc"
 CLIENT_VERSION = "0.1.0"
 
@@ -76,13 +78,20 @@ class Client(adapter.Adapter):
     """keystoneauth Adapter for the aws-hybrid API.
 
     Every request raises ``ApiError`` for a 4xx or 5xx response, and a ``CommandError`` that
-    names the service type, interface and region when no endpoint can be found.
+    names the service type, interface and region when no endpoint can be found. With
+    ``aws_region``, every request sends it in the ``AWS-Hybrid-Region`` header; without it,
+    the service uses the project's default region.
     """
 
-    def __init__(self, session, **kwargs):
+    def __init__(self, session, aws_region=None, **kwargs):
         kwargs.setdefault("client_name", CLIENT_NAME)
         kwargs.setdefault("client_version", CLIENT_VERSION)
+        if aws_region:
+            headers = dict(kwargs.get("additional_headers") or {})
+            headers[REGION_HEADER] = aws_region
+            kwargs["additional_headers"] = headers
         super().__init__(session, **kwargs)
+        self.aws_region = aws_region
         self._override_discovered = False
 
     def _discover_override(self):

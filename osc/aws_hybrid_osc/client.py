@@ -24,6 +24,10 @@ API_VERSIONS = ("1", "1.0")
 # environment) that replace the catalog URL of the service.
 ENDPOINT_OVERRIDE_KEYS = ("aws_hybrid_endpoint_override", "aws_hybrid_endpoint")
 
+# Key of openstack.config under which the global option --aws-region (or AWS_HYBRID_REGION)
+# arrives.
+REGION_KEY = "aws_hybrid_region"
+
 
 def make_client(instance):
     """Create the aws-hybrid API client for the current command.
@@ -32,6 +36,7 @@ def make_client(instance):
     Keystone authentication. The endpoint comes from the catalog entry of service type
     ``aws-hybrid`` for the chosen interface and region, unless the configuration overrides
     it. keystoneauth then runs version discovery on that URL to find the ``/v1/`` endpoint.
+    With ``--aws-region``, every request carries the ``AWS-Hybrid-Region`` header.
     """
     version = instance._api_version[API_NAME]
     config = instance.get_configuration()
@@ -40,12 +45,15 @@ def make_client(instance):
         if config.get(key):
             endpoint_override = config[key]
             break
+    aws_region = config.get(REGION_KEY) or None
     LOG.debug(
-        "aws-hybrid client: API version %s, interface %s, region %s, endpoint override %s",
+        "aws-hybrid client: API version %s, interface %s, region %s, endpoint override %s, "
+        "AWS region %s",
         version,
         instance.interface,
         instance.region_name,
         endpoint_override,
+        aws_region or "(the project's default)",
     )
     return api.Client(
         session=instance.session,
@@ -54,11 +62,13 @@ def make_client(instance):
         region_name=instance.region_name,
         endpoint_override=endpoint_override,
         version=version,
+        aws_region=aws_region,
     )
 
 
 def build_option_parser(parser):
-    """Add the global option that selects the aws-hybrid API version."""
+    """Add the global options of the ``openstack aws`` commands: the API version and the AWS
+    region."""
     parser.add_argument(
         "--os-aws-hybrid-api-version",
         metavar="<aws-hybrid-api-version>",
@@ -66,6 +76,17 @@ def build_option_parser(parser):
         help=(
             "aws-hybrid API version, default: %s (Env: OS_AWS_HYBRID_API_VERSION)"
             % DEFAULT_API_VERSION
+        ),
+    )
+    parser.add_argument(
+        "--aws-region",
+        metavar="<region>",
+        dest=REGION_KEY,
+        default=utils.env("AWS_HYBRID_REGION"),
+        help=(
+            "AWS region of the openstack aws commands, such as us-west-2. It must be one of "
+            "the project's allowed regions (see `openstack aws region list`). Default: the "
+            "project's default region (Env: AWS_HYBRID_REGION)"
         ),
     )
     return parser

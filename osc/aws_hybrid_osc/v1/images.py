@@ -1,5 +1,6 @@
 """``openstack aws image`` commands: AMIs visible to the current project's AWS account."""
 
+from osc_lib.cli import format_columns
 from osc_lib.command import command
 
 from aws_hybrid_osc import api
@@ -83,4 +84,4 @@ class ShowImage(command.ShowOne):
     def take_action(self, parsed_args):
         client = self.app.client_manager.aws_hybrid
         body = client.get_json(api.resource_path("images", parsed_args.image))
-        return common.show_output(body["image"])
+        return common.show_output(body["image"], {"tags": format_columns.DictColumn})

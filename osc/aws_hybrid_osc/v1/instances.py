@@ -10,6 +10,7 @@ from osc_lib.command import command
 
 from aws_hybrid_osc import api
 from aws_hybrid_osc.v1 import common
+from aws_hybrid_osc.v1 import instance_operations
 
 LOG = logging.getLogger(__name__)
 
@@ -18,6 +19,8 @@ STATES = ("pending", "running", "stopping", "stopped", "shutting-down", "termina
 FORMATTERS = {
     "tags": format_columns.DictColumn,
     "security_group_ids": format_columns.ListColumn,
+    "metadata_options": format_columns.DictColumn,
+    "block_device_mappings": format_columns.ListDictColumn,
 }
 
 LIST_COLUMNS = (
@@ -40,12 +43,20 @@ LONG_COLUMNS = LIST_COLUMNS + (
 )
 
 
+# Column added to lists that span projects.
+PROJECT_COLUMN = ("Project ID", "project_id")
+
+
 def _instance_path(instance_id, *rest):
     return api.resource_path("instances", instance_id, *rest)
 
 
 class ListInstance(command.Lister):
-    """List the AWS EC2 instances of the current project"""
+    """List the AWS EC2 instances of the current project
+
+    Administrators may list those of every mapped project (--all-projects) or of another one
+    (--project). The policy rule aws-hybrid:instance:list:all_projects decides who may do so.
+    """
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
@@ -73,6 +84,17 @@ class ListInstance(command.Lister):
             action="store_true",
             help="Also show addresses, key name, security groups, subnet, launch time and tags",
         )
+        scope = parser.add_mutually_exclusive_group()
+        scope.add_argument(
+            "--all-projects",
+            action="store_true",
+            help="List the instances of every mapped project (admin only by default)",
+        )
+        scope.add_argument(
+            "--project",
+            metavar="<project-id>",
+            help="List the instances of this project ID instead (admin only by default)",
+        )
         common.add_pagination_arguments(parser, "instances")
         return parser
 
@@ -86,11 +108,15 @@ class ListInstance(command.Lister):
                 "name": parsed_args.name,
                 "instance_type": parsed_args.instance_type,
                 "image_id": parsed_args.image_id,
+                "all_projects": "true" if parsed_args.all_projects else None,
+                "project_id": parsed_args.project,
             },
             limit=parsed_args.limit,
             marker=parsed_args.marker,
         )
         columns = LONG_COLUMNS if parsed_args.long else LIST_COLUMNS
+        if parsed_args.all_projects or parsed_args.project:
+            columns = columns[:1] + (PROJECT_COLUMN,) + columns[1:]
         return common.list_output(columns, instances, FORMATTERS)
 
 
@@ -175,6 +201,7 @@ class CreateInstance(command.ShowOne):
             action=parseractions.KeyValueAction,
             help="Tag to set on the instance; repeat the option to set several",
         )
+        instance_operations.add_block_device_argument(parser)
         return parser
 
     def take_action(self, parsed_args):
@@ -196,6 +223,10 @@ class CreateInstance(command.ShowOne):
             request["security_group_ids"] = parsed_args.security_group_ids
         if parsed_args.user_data is not None:
             request["user_data"] = _read_user_data(parsed_args.user_data)
+        if parsed_args.block_devices:
+            request["block_device_mappings"] = instance_operations.block_device_mappings(
+                parsed_args.block_devices
+            )
 
         body = client.post_json("instances", {"instance": request})
         if "instance" in body:
