@@ -76,37 +76,7 @@ class Listing:
             return len(MOTO_CALL.findall(handle.read(end - start)))
 
     def run_wrk(self, connections, duration):
-        threads = min(os.cpu_count() or 1, connections)
-        command = [
-            "wrk",
-            f"-t{threads}",
-            f"-c{connections}",
-            f"-d{duration}s",
-            "--timeout",
-            "60s",
-            "-s",
-            os.path.join(BENCH_DIR, "wrk_report.lua"),
-            f"http://127.0.0.1:{self.api_port}/v1/instances",
-        ]
-        env = dict(os.environ, BENCH_AUTH_TOKEN=self.token)
-        completed = subprocess.run(command, env=env, capture_output=True, text=True)
-        match = re.search(r"^BENCH_JSON (.*)$", completed.stdout, re.MULTILINE)
-        if completed.returncode != 0 or not match:
-            raise RuntimeError(
-                f"wrk failed with status {completed.returncode}. Its output:\n"
-                f"{completed.stdout}{completed.stderr}"
-            )
-        result = json.loads(match.group(1))
-        seconds = result["duration_us"] / 1e6
-        return {
-            "threads": threads,
-            "connections": connections,
-            "duration_s": seconds,
-            "requests": result["requests"],
-            "requests_per_s": result["requests"] / seconds,
-            "errors": result["errors"],
-            "latency_ms": {key: value / 1000.0 for key, value in result["latency_us"].items()},
-        }
+        return run_wrk(self.api_port, "/v1/instances", self.token, connections, duration)
 
     def measure_api(self, connections, warmup, duration):
         warm = self.run_wrk(connections, warmup)
@@ -150,6 +120,45 @@ class Listing:
         result = json.loads(lines[-1])
         result["cpu"] = self.window(before, after, client_cpu=result["client_cpu_s"])
         return result
+
+
+def run_wrk(port, path, token, connections, duration):
+    """Run wrk against GET path on 127.0.0.1:port with the token, and return its totals.
+
+    Returns the threads, connections, measured seconds, requests, requests/s, wrk's
+    error counts and latency percentiles in ms. Raises RuntimeError when wrk fails.
+    """
+    threads = min(os.cpu_count() or 1, connections)
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--timeout",
+        "60s",
+        "-s",
+        os.path.join(BENCH_DIR, "wrk_report.lua"),
+        f"http://127.0.0.1:{port}{path}",
+    ]
+    env = dict(os.environ, BENCH_AUTH_TOKEN=token)
+    completed = subprocess.run(command, env=env, capture_output=True, text=True)
+    match = re.search(r"^BENCH_JSON (.*)$", completed.stdout, re.MULTILINE)
+    if completed.returncode != 0 or not match:
+        raise RuntimeError(
+            f"wrk failed with status {completed.returncode}. Its output:\n"
+            f"{completed.stdout}{completed.stderr}"
+        )
+    result = json.loads(match.group(1))
+    seconds = result["duration_us"] / 1e6
+    return {
+        "threads": threads,
+        "connections": connections,
+        "duration_s": seconds,
+        "requests": result["requests"],
+        "requests_per_s": result["requests"] / seconds,
+        "errors": result["errors"],
+        "latency_ms": {key: value / 1000.0 for key, value in result["latency_us"].items()},
+    }
 
 
 def _children_cpu():

@@ -1,9 +1,9 @@
--- wrk script for the aws-hybrid listing benchmark (wrk 4.1).
+-- wrk script for the aws-hybrid load benchmarks (wrk 4.1).
 --
 -- Sends the Keystone token from the BENCH_AUTH_TOKEN environment variable in
 -- X-Auth-Token, so the token appears on no command line and in no file. When
 -- the run ends, prints one line "BENCH_JSON {...}" with the totals, the error
--- counts and latency percentiles in microseconds, for bench.py to parse.
+-- counts and latency percentiles in microseconds, for listing.py to parse.
 
 local token = os.getenv("BENCH_AUTH_TOKEN")
 if token == nil or token == "" then
