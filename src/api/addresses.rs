@@ -17,6 +17,7 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::all_projects::{ProjectSelection, list_selected};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, NoQuery};
 use super::openapi::ErrorBody;
@@ -63,11 +64,14 @@ struct ListQuery {
     name: Option<String>,
     instance_id: Option<String>,
     public_ip: Option<String>,
+    all_projects: Option<String>,
+    project_id: Option<String>,
 }
 
 #[utoipa::path(get, path = "/v1/addresses", tag = "addresses",
     params(("limit" = Option<usize>, Query), ("marker" = Option<String>, Query), ("name" = Option<String>, Query),
-           ("instance_id" = Option<String>, Query), ("public_ip" = Option<String>, Query)),
+           ("instance_id" = Option<String>, Query), ("public_ip" = Option<String>, Query),
+           ("all_projects" = Option<bool>, Query), ("project_id" = Option<String>, Query)),
     responses((status = 200, description = "The project's Elastic IP addresses", body = AddressList),
         (status = 400, description = "Invalid query", body = ErrorBody),
         (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
@@ -95,15 +99,23 @@ async fn list(
         instance_id: query.instance_id.clone(),
         public_ip: query.public_ip.clone(),
     };
-    let addresses = state
-        .driver
-        .list_addresses(project.scope(), &filter)
-        .await?;
+    let selection =
+        ProjectSelection::parse(query.all_projects.as_deref(), query.project_id.as_deref())?;
+    let addresses = list_selected(
+        &project,
+        "address",
+        selection,
+        |a: &Address| a.id.as_str(),
+        |scope| state.driver.list_addresses(scope, &filter),
+    )
+    .await?;
     let base = state.base_url(&headers);
     let filters = [
         ("name", query.name.as_deref()),
         ("instance_id", query.instance_id.as_deref()),
         ("public_ip", query.public_ip.as_deref()),
+        ("all_projects", query.all_projects.as_deref()),
+        ("project_id", query.project_id.as_deref()),
     ];
     let page = paginate(
         addresses,

@@ -1,4 +1,5 @@
-//! `/v1/images`: AMIs the project's AWS account owns (or, with `owner`, another owner's).
+//! `/v1/images`: AMIs the project's AWS account owns (or, with `owner`, another owner's), and
+//! for administrators, with `all_projects` or `project_id`, the images other projects created.
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -7,13 +8,14 @@ use axum::routing::get;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::all_projects::{ProjectSelection, list_selected};
 use super::error::ApiError;
 use super::extract::{ApiQuery, NoQuery};
 use super::openapi::*;
 use super::pagination::{next_link, paginate, parse_limit};
 use super::project::Project;
 use super::{SharedState, validate};
-use crate::cloud::ImageFilter;
+use crate::cloud::{CloudError, Image, ImageFilter, Scope};
 
 pub fn routes() -> Router<SharedState> {
     Router::new()
@@ -31,6 +33,8 @@ struct ListQuery {
     name: Option<String>,
     state: Option<String>,
     architecture: Option<String>,
+    all_projects: Option<String>,
+    project_id: Option<String>,
 }
 
 fn check_owner(owner: &str) -> Result<(), ApiError> {
@@ -48,7 +52,8 @@ fn check_owner(owner: &str) -> Result<(), ApiError> {
 
 #[utoipa::path(get, path = "/v1/images", tag = "images",
     params(("limit" = Option<usize>, Query), ("marker" = Option<String>, Query), ("owner" = Option<String>, Query),
-           ("name" = Option<String>, Query), ("state" = Option<String>, Query), ("architecture" = Option<String>, Query)),
+           ("name" = Option<String>, Query), ("state" = Option<String>, Query), ("architecture" = Option<String>, Query),
+           ("all_projects" = Option<bool>, Query), ("project_id" = Option<String>, Query)),
     responses((status = 200, description = "AMIs of the owner", body = ImageList), (status = 400, description = "Invalid query or body", body = ErrorBody),
         (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
         (status = 403, description = "Role not allowed, token not project-scoped, or project not mapped", body = ErrorBody),
@@ -70,13 +75,24 @@ async fn list(
         state: query.state.clone(),
         architecture: query.architecture.clone(),
     };
-    let images = state.driver.list_images(project.scope(), &filter).await?;
+    let selection =
+        ProjectSelection::parse(query.all_projects.as_deref(), query.project_id.as_deref())?;
+    let images = list_selected(
+        &project,
+        "image",
+        selection,
+        |i: &Image| i.id.as_str(),
+        |scope| images_of(&state, scope, &filter, selection.is_own_project()),
+    )
+    .await?;
     let base = state.base_url(&headers);
     let filters = [
         ("owner", query.owner.as_deref()),
         ("name", query.name.as_deref()),
         ("state", query.state.as_deref()),
         ("architecture", query.architecture.as_deref()),
+        ("all_projects", query.all_projects.as_deref()),
+        ("project_id", query.project_id.as_deref()),
     ];
     let page = paginate(
         images,
@@ -86,6 +102,23 @@ async fn list(
         |marker| next_link(&base, "/v1/images", &filters, limit, marker),
     );
     Ok(axum::Json(page.into_body("images")))
+}
+
+/// Lists the images visible to `scope`'s project. For another project's listing it keeps only
+/// the images that project created through the service: the rest (public AMIs and those made
+/// in the account outside the service) belong to no project and show in every project's own
+/// listing.
+async fn images_of(
+    state: &SharedState,
+    scope: Scope<'_>,
+    filter: &ImageFilter,
+    own_project: bool,
+) -> Result<Vec<Image>, CloudError> {
+    let mut images = state.driver.list_images(scope, filter).await?;
+    if !own_project {
+        images.retain(|image| image.project_id.as_deref() == Some(scope.project_id));
+    }
+    Ok(images)
 }
 
 #[utoipa::path(get, path = "/v1/images/{image_id}", tag = "images",

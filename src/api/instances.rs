@@ -11,6 +11,7 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::all_projects::{ProjectSelection, list_selected};
 use super::block_devices::{BlockDeviceRequest, block_device_specs};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, NoQuery};
@@ -18,7 +19,7 @@ use super::openapi::*;
 use super::pagination::{next_link, paginate, parse_limit};
 use super::project::Project;
 use super::{SharedState, guardrails, idempotency, instance_operations, validate};
-use crate::cloud::{InstanceAction, InstanceFilter, LaunchSpec};
+use crate::cloud::{Instance, InstanceAction, InstanceFilter, LaunchSpec};
 
 /// RunInstances accepts at most this many instances per request here; AWS account limits may
 /// be lower.
@@ -86,16 +87,16 @@ async fn list(
         instance_type: query.instance_type.clone(),
         image_id: query.image_id.clone(),
     };
-    let all_projects = parse_bool("all_projects", query.all_projects.as_deref())?;
-    let instances = match (all_projects, query.project_id.as_deref()) {
-        (false, None) => {
-            state
-                .driver
-                .list_instances(project.scope(), &filter)
-                .await?
-        }
-        (_, wanted) => list_across_projects(&state, &project, wanted, &filter).await?,
-    };
+    let selection =
+        ProjectSelection::parse(query.all_projects.as_deref(), query.project_id.as_deref())?;
+    let instances = list_selected(
+        &project,
+        "instance",
+        selection,
+        |i: &Instance| i.id.as_str(),
+        |scope| state.driver.list_instances(scope, &filter),
+    )
+    .await?;
     let base = state.base_url(&headers);
     let filters = [
         ("state", query.state.as_deref()),
@@ -113,46 +114,6 @@ async fn list(
         |marker| next_link(&base, "/v1/instances", &filters, limit, marker),
     );
     Ok(axum::Json(page.into_body("instances")).into_response())
-}
-
-/// Lists the instances of one other mapped project (`wanted`) or of all of them, for
-/// administrators, in ascending id order.
-async fn list_across_projects(
-    state: &SharedState,
-    project: &Project,
-    wanted: Option<&str>,
-    filter: &InstanceFilter,
-) -> Result<Vec<crate::cloud::Instance>, ApiError> {
-    let rule = "aws-hybrid:instance:list:all_projects";
-    let projects: Vec<&str> = match wanted {
-        Some(id) => {
-            project.enforce_for(rule, id)?;
-            vec![id]
-        }
-        None => {
-            project.enforce(rule)?;
-            project.mapped_projects().collect()
-        }
-    };
-    let mut instances = Vec::new();
-    for id in projects {
-        let scope = project.scope_of(id)?;
-        instances.extend(state.driver.list_instances(scope, filter).await?);
-    }
-    instances.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(instances)
-}
-
-/// Parses a boolean query parameter the way OpenStack APIs accept them.
-fn parse_bool(name: &str, value: Option<&str>) -> Result<bool, ApiError> {
-    match value.map(str::to_ascii_lowercase).as_deref() {
-        None | Some("false" | "0" | "no" | "off") => Ok(false),
-        Some("true" | "1" | "yes" | "on" | "") => Ok(true),
-        Some(other) => Err(ApiError::bad_request(
-            "invalid_parameter",
-            format!("Invalid {name} {other:?}: use true or false."),
-        )),
-    }
 }
 
 #[utoipa::path(get, path = "/v1/instances/{instance_id}", tag = "instances",

@@ -15,10 +15,11 @@ use axum::routing::get;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::all_projects::{ProjectSelection, list_selected};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, NoQuery};
 use super::openapi::*;
-use super::pagination::{next_link, paginate, parse_limit};
+use super::pagination::{Page, next_link, paginate, parse_limit};
 use super::project::Project;
 use super::{SharedState, idempotency, ssh_public_key, validate};
 use crate::cloud::{KeyPair, KeyPairFilter, KeyPairSpec, KeyType};
@@ -57,11 +58,14 @@ struct ListQuery {
     limit: Option<String>,
     marker: Option<String>,
     key_type: Option<String>,
+    all_projects: Option<String>,
+    project_id: Option<String>,
 }
 
 #[utoipa::path(get, path = "/v1/key-pairs", tag = "key-pairs",
-    params(("limit" = Option<usize>, Query), ("marker" = Option<String>, Query, description = "Name of the last key pair of the previous page"),
-           ("key_type" = Option<String>, Query, description = "rsa or ed25519")),
+    params(("limit" = Option<usize>, Query), ("marker" = Option<String>, Query, description = "Name of the last key pair of the previous page; with all_projects or project_id, its project_id and name as <project_id>/<name>"),
+           ("key_type" = Option<String>, Query, description = "rsa or ed25519"),
+           ("all_projects" = Option<bool>, Query), ("project_id" = Option<String>, Query)),
     responses((status = 200, description = "The project's key pairs, by name", body = KeyPairList),
         (status = 400, description = "Invalid query", body = ErrorBody),
         (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
@@ -81,20 +85,53 @@ async fn list(
     let filter = KeyPairFilter {
         key_type: query.key_type.clone(),
     };
-    let pairs = state
-        .driver
-        .list_key_pairs(project.scope(), &filter)
-        .await?;
+    let selection =
+        ProjectSelection::parse(query.all_projects.as_deref(), query.project_id.as_deref())?;
+    let pairs = list_selected(
+        &project,
+        "key-pair",
+        selection,
+        |k: &KeyPair| k.name.as_str(),
+        |scope| state.driver.list_key_pairs(scope, &filter),
+    )
+    .await?;
+
     let base = state.base_url(&headers);
-    let filters = [("key_type", query.key_type.as_deref())];
-    let page = paginate(
-        pairs,
-        |k| k.name.as_str(),
-        limit,
-        query.marker.as_deref(),
-        |marker| next_link(&base, "/v1/key-pairs", &filters, limit, marker),
-    );
+    let filters = [
+        ("key_type", query.key_type.as_deref()),
+        ("all_projects", query.all_projects.as_deref()),
+        ("project_id", query.project_id.as_deref()),
+    ];
+    let next_href = |marker: &str| next_link(&base, "/v1/key-pairs", &filters, limit, marker);
+    let marker = query.marker.as_deref();
+    let page = if selection.is_own_project() {
+        paginate(pairs, |k| k.name.as_str(), limit, marker, next_href)
+    } else {
+        paginate_across_projects(pairs, limit, marker, next_href)
+    };
     Ok(axum::Json(page.into_body("key_pairs")).into_response())
+}
+
+/// Takes one page of key pairs of several projects, ordered and paginated by
+/// `<project_id>/<name>`. Two projects mapped to different AWS accounts may each have a key
+/// pair of the same name, so the name alone does not identify one across projects. Mapped
+/// project IDs contain no `/`, which keeps the combined key unique.
+fn paginate_across_projects(
+    pairs: Vec<KeyPair>,
+    limit: usize,
+    marker: Option<&str>,
+    next_href: impl Fn(&str) -> String,
+) -> Page<KeyPair> {
+    let mut keyed: Vec<(String, KeyPair)> = pairs
+        .into_iter()
+        .map(|pair| (format!("{}/{}", pair.project_id, pair.name), pair))
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    let page = paginate(keyed, |(key, _)| key.as_str(), limit, marker, next_href);
+    Page {
+        items: page.items.into_iter().map(|(_, pair)| pair).collect(),
+        links: page.links,
+    }
 }
 
 #[utoipa::path(get, path = "/v1/key-pairs/{key_name}", tag = "key-pairs",

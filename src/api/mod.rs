@@ -2,6 +2,7 @@
 //! resource.
 
 pub mod addresses;
+pub mod all_projects;
 pub mod block_devices;
 pub mod error;
 pub mod extract;

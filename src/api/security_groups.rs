@@ -11,6 +11,7 @@ use axum::routing::get;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::all_projects::{ProjectSelection, list_selected};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, NoQuery};
 use super::openapi::*;
@@ -52,11 +53,14 @@ struct ListQuery {
     marker: Option<String>,
     name: Option<String>,
     vpc_id: Option<String>,
+    all_projects: Option<String>,
+    project_id: Option<String>,
 }
 
 #[utoipa::path(get, path = "/v1/security-groups", tag = "security-groups",
     params(("limit" = Option<usize>, Query), ("marker" = Option<String>, Query), ("name" = Option<String>, Query),
-           ("vpc_id" = Option<String>, Query)),
+           ("vpc_id" = Option<String>, Query),
+           ("all_projects" = Option<bool>, Query), ("project_id" = Option<String>, Query)),
     responses((status = 200, description = "The project's security groups with their rules, by id", body = SecurityGroupList),
         (status = 400, description = "Invalid query", body = ErrorBody),
         (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
@@ -80,14 +84,22 @@ async fn list(
         name: query.name.clone(),
         vpc_id: query.vpc_id.clone(),
     };
-    let groups = state
-        .driver
-        .list_security_groups(project.scope(), &filter)
-        .await?;
+    let selection =
+        ProjectSelection::parse(query.all_projects.as_deref(), query.project_id.as_deref())?;
+    let groups = list_selected(
+        &project,
+        "security-group",
+        selection,
+        |g: &SecurityGroup| g.id.as_str(),
+        |scope| state.driver.list_security_groups(scope, &filter),
+    )
+    .await?;
     let base = state.base_url(&headers);
     let filters = [
         ("name", query.name.as_deref()),
         ("vpc_id", query.vpc_id.as_deref()),
+        ("all_projects", query.all_projects.as_deref()),
+        ("project_id", query.project_id.as_deref()),
     ];
     let page = paginate(
         groups,

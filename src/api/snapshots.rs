@@ -10,6 +10,7 @@ use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::all_projects::{ProjectSelection, list_selected};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, NoQuery};
 use super::openapi::ErrorBody;
@@ -47,11 +48,14 @@ struct ListQuery {
     state: Option<String>,
     volume_id: Option<String>,
     name: Option<String>,
+    all_projects: Option<String>,
+    project_id: Option<String>,
 }
 
 #[utoipa::path(get, path = "/v1/snapshots", tag = "snapshots",
     params(("limit" = Option<usize>, Query), ("marker" = Option<String>, Query), ("state" = Option<String>, Query),
-           ("volume_id" = Option<String>, Query), ("name" = Option<String>, Query)),
+           ("volume_id" = Option<String>, Query), ("name" = Option<String>, Query),
+           ("all_projects" = Option<bool>, Query), ("project_id" = Option<String>, Query)),
     responses((status = 200, description = "The project's snapshots", body = SnapshotList),
         (status = 400, description = "Invalid query", body = ErrorBody),
         (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
@@ -85,15 +89,23 @@ async fn list(
         volume_id: query.volume_id.clone(),
         name: query.name.clone(),
     };
-    let snapshots = state
-        .driver
-        .list_snapshots(project.scope(), &filter)
-        .await?;
+    let selection =
+        ProjectSelection::parse(query.all_projects.as_deref(), query.project_id.as_deref())?;
+    let snapshots = list_selected(
+        &project,
+        "snapshot",
+        selection,
+        |s: &Snapshot| s.id.as_str(),
+        |scope| state.driver.list_snapshots(scope, &filter),
+    )
+    .await?;
     let base = state.base_url(&headers);
     let filters = [
         ("state", query.state.as_deref()),
         ("volume_id", query.volume_id.as_deref()),
         ("name", query.name.as_deref()),
+        ("all_projects", query.all_projects.as_deref()),
+        ("project_id", query.project_id.as_deref()),
     ];
     let page = paginate(
         snapshots,

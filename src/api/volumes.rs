@@ -15,6 +15,7 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::all_projects::{ProjectSelection, list_selected};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, NoQuery};
 use super::openapi::ErrorBody;
@@ -136,11 +137,14 @@ struct ListQuery {
     state: Option<String>,
     availability_zone: Option<String>,
     name: Option<String>,
+    all_projects: Option<String>,
+    project_id: Option<String>,
 }
 
 #[utoipa::path(get, path = "/v1/volumes", tag = "volumes",
     params(("limit" = Option<usize>, Query), ("marker" = Option<String>, Query), ("state" = Option<String>, Query),
-           ("availability_zone" = Option<String>, Query), ("name" = Option<String>, Query)),
+           ("availability_zone" = Option<String>, Query), ("name" = Option<String>, Query),
+           ("all_projects" = Option<bool>, Query), ("project_id" = Option<String>, Query)),
     responses((status = 200, description = "The project's volumes", body = VolumeList),
         (status = 400, description = "Invalid query", body = ErrorBody),
         (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
@@ -171,12 +175,23 @@ async fn list(
         availability_zone: query.availability_zone.clone(),
         name: query.name.clone(),
     };
-    let volumes = state.driver.list_volumes(project.scope(), &filter).await?;
+    let selection =
+        ProjectSelection::parse(query.all_projects.as_deref(), query.project_id.as_deref())?;
+    let volumes = list_selected(
+        &project,
+        "volume",
+        selection,
+        |v: &Volume| v.id.as_str(),
+        |scope| state.driver.list_volumes(scope, &filter),
+    )
+    .await?;
     let base = state.base_url(&headers);
     let filters = [
         ("state", query.state.as_deref()),
         ("availability_zone", query.availability_zone.as_deref()),
         ("name", query.name.as_deref()),
+        ("all_projects", query.all_projects.as_deref()),
+        ("project_id", query.project_id.as_deref()),
     ];
     let page = paginate(
         volumes,

@@ -152,6 +152,12 @@ pub const RULES: &[DefaultRule] = &[
         &[("GET", "/v1/images")],
     ),
     op(
+        "aws-hybrid:image:list:all_projects",
+        "rule:admin_api",
+        "List the images that every mapped project, or another one, created through the service, with all_projects or project_id in the query.",
+        &[("GET", "/v1/images")],
+    ),
+    op(
         "aws-hybrid:image:get",
         READER,
         "Show an image.",
@@ -219,6 +225,12 @@ pub const RULES: &[DefaultRule] = &[
         &[("GET", "/v1/key-pairs")],
     ),
     op(
+        "aws-hybrid:key-pair:list:all_projects",
+        "rule:admin_api",
+        "List the key pairs of every mapped project, or of another one, with all_projects or project_id in the query.",
+        &[("GET", "/v1/key-pairs")],
+    ),
+    op(
         "aws-hybrid:key-pair:get",
         READER,
         "Show a key pair.",
@@ -240,6 +252,12 @@ pub const RULES: &[DefaultRule] = &[
         "aws-hybrid:security-group:list",
         READER,
         "List the project's security groups.",
+        &[("GET", "/v1/security-groups")],
+    ),
+    op(
+        "aws-hybrid:security-group:list:all_projects",
+        "rule:admin_api",
+        "List the security groups of every mapped project, or of another one, with all_projects or project_id in the query.",
         &[("GET", "/v1/security-groups")],
     ),
     op(
@@ -297,6 +315,12 @@ pub const RULES: &[DefaultRule] = &[
         &[("GET", "/v1/volumes")],
     ),
     op(
+        "aws-hybrid:volume:list:all_projects",
+        "rule:admin_api",
+        "List the volumes of every mapped project, or of another one, with all_projects or project_id in the query.",
+        &[("GET", "/v1/volumes")],
+    ),
+    op(
         "aws-hybrid:volume:get",
         READER,
         "Show a volume.",
@@ -333,6 +357,12 @@ pub const RULES: &[DefaultRule] = &[
         &[("GET", "/v1/snapshots")],
     ),
     op(
+        "aws-hybrid:snapshot:list:all_projects",
+        "rule:admin_api",
+        "List the snapshots of every mapped project, or of another one, with all_projects or project_id in the query.",
+        &[("GET", "/v1/snapshots")],
+    ),
+    op(
         "aws-hybrid:snapshot:get",
         READER,
         "Show a snapshot.",
@@ -354,6 +384,12 @@ pub const RULES: &[DefaultRule] = &[
         "aws-hybrid:address:list",
         READER,
         "List the project's Elastic IP addresses.",
+        &[("GET", "/v1/addresses")],
+    ),
+    op(
+        "aws-hybrid:address:list:all_projects",
+        "rule:admin_api",
+        "List the Elastic IP addresses of every mapped project, or of another one, with all_projects or project_id in the query.",
         &[("GET", "/v1/addresses")],
     ),
     op(
