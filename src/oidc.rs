@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::config::OidcOpts;
 
-/// Why the signing key could not be used. Messages name the file and never show key bytes.
+/// Error loading the signing key. Messages name the file and never show key bytes.
 #[derive(Debug, thiserror::Error)]
 pub enum SignerError {
     #[error("[oidc] signing_key_file {path}: cannot read it: {source}")]
@@ -147,14 +147,14 @@ impl Signer {
         jsonwebtoken::encode(&header, &claims, &self.key).map_err(|error| error.to_string())
     }
 
-    /// The JSON Web Key Set with the public half of the signing key.
+    /// Returns the JSON Web Key Set with the public half of the signing key.
     pub fn key_set(&self) -> JwkSet {
         JwkSet {
             keys: vec![self.public_key.clone()],
         }
     }
 
-    /// The OpenID discovery document, with the issuer and the key set's URL.
+    /// Builds the OpenID discovery document, with the issuer and the key set's URL.
     pub fn discovery_document(&self) -> Value {
         json!({
             "issuer": self.issuer,

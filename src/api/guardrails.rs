@@ -1,11 +1,11 @@
 //! Enforcement of the per-project guardrails of the tenant mapping before a launch or a start:
 //! allowed instance types and image owners, and the instance and vCPU limits over what the
-//! project already runs in all of its allowed regions. A breach is a 403 that says what was asked, what is allowed and what
-//! is in use.
+//! project already runs in all of its allowed regions. A breach is a 403 that names the
+//! request, the limit and the current usage.
 //!
-//! Two launches of one project that run at the same moment may both pass the limits, since the
-//! count comes from EC2 and nothing locks it; the limits are a guard against mistakes and
-//! runaway scripts, not an exact quota.
+//! NOTE: two launches of one project at the same moment may both pass the limits, because the
+//! count comes from EC2 and nothing locks it. The limits guard against mistakes and runaway
+//! scripts; they are not an exact quota.
 
 use std::collections::HashMap;
 

@@ -33,7 +33,7 @@ struct Resize {
     instance_type: String,
 }
 
-/// Whether an action body requests a resize, which `instances::action` passes to [`resize`].
+/// Returns whether an action body requests a resize, which `instances::action` passes to [`resize`].
 pub(super) fn is_resize(body: &Map<String, Value>) -> bool {
     body.contains_key("resize")
 }

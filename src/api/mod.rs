@@ -141,12 +141,12 @@ impl AppState {
         }
     }
 
-    /// The tenant mapping in force now.
+    /// Returns the tenant mapping in force now.
     pub fn tenants(&self) -> Arc<TenantMap> {
         self.tenants.read().expect("tenant lock poisoned").clone()
     }
 
-    /// The rules in force now.
+    /// Returns the policy in force now.
     pub fn policy(&self) -> Arc<Policy> {
         self.policy.read().expect("policy lock poisoned").clone()
     }

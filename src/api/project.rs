@@ -19,7 +19,7 @@ pub const REGION_HEADER: &str = "AWS-Hybrid-Region";
 
 /// An authenticated request of a project that is mapped to an AWS account.
 ///
-/// It holds the tenant mapping and the policy as they were when the request arrived, so a
+/// It contains the tenant mapping and the policy as they were when the request arrived, so a
 /// reload (SIGHUP) never changes them under a request in flight.
 pub struct Project {
     pub context: RequestContext,

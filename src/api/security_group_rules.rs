@@ -390,7 +390,7 @@ fn parse_cidr(value: &str) -> Result<(String, bool), ApiError> {
 }
 
 /// Check the port or ICMP fields that fit the protocol, and return EC2's FromPort and ToPort.
-/// `ipv6` tells whether the remote is an IPv6 CIDR, or None for a remote group.
+/// `ipv6` is whether the remote is an IPv6 CIDR, or None for a remote group.
 fn ports(protocol: &str, request: &CreateRule, ipv6: Option<bool>) -> Result<(i32, i32), ApiError> {
     let ports_given = request.port_range_min.is_some() || request.port_range_max.is_some();
     let icmp_given = request.icmp_type.is_some() || request.icmp_code.is_some();

@@ -92,7 +92,7 @@ pub trait CloudDriver:
         filter: &ImageFilter,
     ) -> Result<Vec<Image>, CloudError>;
     async fn get_image(&self, scope: Scope<'_>, id: &str) -> Result<Image, CloudError>;
-    /// Whether one of `owners` owns image `id`. Owners are account IDs or the aliases `self`,
+    /// Returns whether one of `owners` owns image `id`. Owners are account IDs or the aliases `self`,
     /// `amazon` and `aws-marketplace`.
     async fn image_owned_by(
         &self,
@@ -100,7 +100,7 @@ pub trait CloudDriver:
         id: &str,
         owners: &[String],
     ) -> Result<bool, CloudError>;
-    /// The account ID and principal ARN of the scope's credentials, to check a mapping.
+    /// Returns the account ID and principal ARN of the scope's credentials, to check a mapping.
     async fn caller_identity(&self, scope: Scope<'_>) -> Result<(String, String), CloudError>;
 
     /// Drop cached clients and credentials, after the tenant mapping was reloaded.

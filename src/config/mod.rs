@@ -130,7 +130,7 @@ impl PolicyOpts {
     }
 }
 
-/// Where the credentials that assume roles come from.
+/// Source of the credentials that assume roles.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CredentialSource {
     Keys,

@@ -1,4 +1,4 @@
-//! Per-project limits from the mapping file, checked before the service asks AWS to launch or
+//! Per-project limits from the mapping file, checked before the service calls AWS to launch or
 //! start instances. They cap what one project may use of an AWS account that several projects
 //! can share, below whatever AWS itself allows.
 
@@ -16,14 +16,14 @@ pub struct Guardrails {
     pub allowed_image_owners: Vec<String>,
 }
 
-/// What a project already uses, counted over its instances that are not stopped or gone.
+/// Usage of a project, counted over its instances that are not stopped or terminated.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Usage {
     pub instances: u32,
     pub vcpus: u32,
 }
 
-/// What a launch or start would add.
+/// Demand that a launch or start would add.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Demand<'a> {
     pub instances: u32,
@@ -84,7 +84,7 @@ impl Violation {
 }
 
 impl Guardrails {
-    /// Whether any limit is set, so callers can skip counting usage when none is.
+    /// Returns whether an instance or vCPU limit is set, so callers can skip counting usage.
     pub fn limits_capacity(&self) -> bool {
         self.max_instances.is_some() || self.max_vcpus.is_some()
     }
@@ -125,7 +125,8 @@ impl Guardrails {
     }
 }
 
-/// Whether `text` matches `pattern`, where `*` matches any run of characters and `?` one.
+/// Returns whether `text` matches `pattern`, where `*` matches any run of characters and `?`
+/// matches one.
 pub fn wildcard_match(pattern: &str, text: &str) -> bool {
     let (pattern, text) = (pattern.as_bytes(), text.as_bytes());
     let (mut p, mut t) = (0, 0);
@@ -154,7 +155,7 @@ pub fn wildcard_match(pattern: &str, text: &str) -> bool {
     pattern[p..].iter().all(|&c| c == b'*')
 }
 
-/// Whether `pattern` is a valid `allowed_instance_types` item.
+/// Returns whether `pattern` is a valid `allowed_instance_types` item.
 pub fn is_instance_type_pattern(pattern: &str) -> bool {
     !pattern.is_empty()
         && pattern.len() <= 64
@@ -163,7 +164,7 @@ pub fn is_instance_type_pattern(pattern: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b".-*?".contains(&b))
 }
 
-/// Whether `owner` is a valid `allowed_image_owners` item.
+/// Returns whether `owner` is a valid `allowed_image_owners` item.
 pub fn is_image_owner(owner: &str) -> bool {
     matches!(owner, "self" | "amazon" | "aws-marketplace")
         || (owner.len() == 12 && owner.bytes().all(|b| b.is_ascii_digit()))

@@ -42,7 +42,7 @@ const PROJECT_PREFIX: &str = "project:";
 /// Maximum length of a project ID in a section name.
 const MAX_PROJECT_ID_LEN: usize = 64;
 
-/// How the service obtains AWS credentials for a project.
+/// Source of a project's AWS credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TenantCredentials {
     /// Long-lived keys written in the mapping file.
@@ -140,7 +140,7 @@ impl TenantMap {
         self.entries.is_empty()
     }
 
-    /// Whether any project is mapped to a role rather than keys.
+    /// Returns whether any project is mapped to a role rather than keys.
     pub fn has_roles(&self) -> bool {
         self.entries
             .values()

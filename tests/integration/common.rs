@@ -60,7 +60,7 @@ pub fn env() -> &'static Env {
     })
 }
 
-/// An HTTP client whose responses are written to the run's record (see [`record`]).
+/// Builds an HTTP client whose responses are written to the run's record (see [`record`]).
 pub fn http() -> Client {
     Client(
         reqwest::Client::builder()
@@ -71,7 +71,7 @@ pub fn http() -> Client {
     )
 }
 
-/// The directory where the test command collects what the secret scan reads: every response
+/// Returns the directory where the test command collects what the secret scan reads: every response
 /// body, every service log and the list of secrets the tests made. Unset: nothing is kept.
 fn record_dir() -> Option<PathBuf> {
     std::env::var_os("AWS_HYBRID_TEST_RECORD").map(PathBuf::from)

@@ -43,7 +43,7 @@ fn create_role(endpoint: &str, trust: Value) -> String {
     created["arn"].as_str().unwrap().to_owned()
 }
 
-/// A trust policy that lets `principal_account` assume the role with `external_id`.
+/// Builds a trust policy that lets `principal_account` assume the role with `external_id`.
 fn trust_with_external_id(principal_account: &str, external_id: &str) -> Value {
     json!({"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow",
@@ -296,7 +296,8 @@ async fn web_identity_launches_without_any_aws_key() {
     let service = Service::start(web_identity_options(&p.id, &role, port)).await;
     let config = std::fs::read_to_string(service.dir.join("aws-hybrid.conf")).unwrap();
     let mapping = std::fs::read_to_string(service.dir.join("tenants.conf")).unwrap();
-    assert!(!config.contains("access_key") && !mapping.contains("access_key"));
+    assert!(!config.contains("access_key"));
+    assert!(!mapping.contains("access_key"));
 
     let id = service.launch(&p.member_token, "via-web-identity").await;
 

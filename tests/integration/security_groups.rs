@@ -928,7 +928,7 @@ async fn group_in_use_is_409() {
     let service = service_behind(&proxy, &p).await;
     let web = group(&service, &p.member_token, "in-use").await;
     let id = web["id"].as_str().unwrap();
-    // moto 5.2.5 deletes groups that instances still use, so the proxy answers as EC2 does.
+    // moto 5.2.5 deletes groups that instances still use, so the proxy returns EC2's error.
     proxy
         .rule(
             json!({"action": "DeleteSecurityGroup", "count": 1, "status": 400,

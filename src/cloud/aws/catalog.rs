@@ -182,7 +182,7 @@ pub(super) async fn image(
     }
 }
 
-/// Whether one of `owners` (account IDs, `self`, `amazon`, `aws-marketplace`) owns image `id`,
+/// Returns whether one of `owners` (account IDs, `self`, `amazon`, `aws-marketplace`) owns image `id`,
 /// asked of EC2 itself so that the aliases mean what they mean to AWS.
 pub(super) async fn image_owned_by(
     driver: &AwsDriver,
@@ -202,7 +202,7 @@ pub(super) async fn image_owned_by(
     Ok(!output.images().is_empty())
 }
 
-/// Whether the scope's project may see `image`: every image but those another project created
+/// Returns whether the scope's project may see `image`: every image but those another project created
 /// through the service.
 fn visible_to(image: &Image, scope: Scope<'_>) -> bool {
     image

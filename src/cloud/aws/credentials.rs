@@ -22,7 +22,7 @@ use crate::config::{AwsOpts, CredentialSource, StsOpts};
 use crate::oidc::Signer;
 use crate::secret::Secret;
 
-/// Longest time before expiry at which a session is refreshed.
+/// Maximum time before expiry at which a session is refreshed.
 const MAX_REFRESH_MARGIN: Duration = Duration::from_secs(300);
 /// AWS's limit on role session names.
 const MAX_SESSION_NAME_LEN: usize = 64;
@@ -35,13 +35,13 @@ pub struct BaseKeys {
     pub session_token: Option<Secret>,
 }
 
-/// How the service proves itself to STS.
+/// Identity that the service presents to STS.
 pub enum StsIdentity {
     /// `AssumeRole`, signed with these keys, with the project ID as external ID.
     Keys(BaseKeys),
     /// `AssumeRoleWithWebIdentity` with a token signed for the project.
     WebIdentity(Arc<Signer>),
-    /// No way to assume roles is configured; projects mapped to a role get a 503 that says so.
+    /// No way to assume roles is configured; projects mapped to a role get a 503 with the reason.
     None(String),
 }
 
@@ -105,7 +105,7 @@ impl RoleSessions {
     }
 
     /// Returns usable credentials of the role for this project and user, from the cache when it
-    /// holds a session that is not about to expire.
+    /// contains a session that is not about to expire.
     pub async fn credentials(
         self: &Arc<Self>,
         project_id: &str,
@@ -248,7 +248,8 @@ impl RoleSessions {
     }
 }
 
-/// How long before expiry to renew: a quarter of the session's life, at most five minutes.
+/// Returns how long before expiry to renew: a quarter of the session's life, at most five
+/// minutes.
 fn refresh_margin(issued: SystemTime, expires: SystemTime) -> Duration {
     let lifetime = expires.duration_since(issued).unwrap_or_default();
     (lifetime / 4).min(MAX_REFRESH_MARGIN)

@@ -174,7 +174,7 @@ async fn generate(
         .send()
         .await
         .map_err(|e| from_sdk("CreateKeyPair", e))?;
-    // The SDK's Debug output redacts the key material, and only Secret holds it from here on.
+    // The SDK's Debug output redacts the key material, and only Secret contains it from here on.
     let private_key = output.key_material().map(Secret::new);
     let fallback = KeyPair {
         name: spec.name.clone(),
@@ -243,7 +243,7 @@ async fn import(
 }
 
 /// Describe a key pair just created, waiting out EC2's eventual consistency. When EC2 still
-/// does not report it, `created` (built from the create response) stands in.
+/// does not report it, `created` (built from the create response) is returned instead.
 async fn read_back(
     driver: &AwsDriver,
     scope: Scope<'_>,

@@ -79,7 +79,7 @@ pub(super) fn attached_volumes(source: &ec2::Instance) -> Vec<AttachedVolume> {
     volumes
 }
 
-/// Whether the launch leaves the request id tag out of RunInstances. With an idempotency key,
+/// Returns whether the launch leaves the request id tag out of RunInstances. With an idempotency key,
 /// a retry must send exactly the parameters of the first attempt, or EC2 returns
 /// IdempotentParameterMismatch. The request id differs between attempts, so it is tagged after
 /// the launch instead.

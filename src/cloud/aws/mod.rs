@@ -243,8 +243,8 @@ impl AwsDriver {
     }
 
     /// Runs a read of resource `id`. For a resource created in the last few minutes, a
-    /// NotFound is retried a bounded number of times, since EC2 may not list it yet; for any
-    /// other, NotFound is answered at once.
+    /// NotFound is retried a bounded number of times, since EC2 may not list it yet. For any
+    /// other, NotFound is returned at once.
     async fn lookup<T, F, Fut>(&self, id: &str, read: F) -> Result<T, CloudError>
     where
         F: FnMut() -> Fut,

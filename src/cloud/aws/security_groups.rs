@@ -440,7 +440,7 @@ async fn describe_rules(
     Ok(rules)
 }
 
-/// Find the rule of `group_id` that does what `spec` asks, and return it with its
+/// Find the rule of `group_id` that matches `spec`, and return it with its
 /// idempotency token, if it has one.
 async fn find_matching_rule(
     driver: &AwsDriver,
@@ -552,7 +552,7 @@ fn canonical_protocol(protocol: &str) -> String {
     }
 }
 
-/// Whether `rule` does what `spec` asks. Descriptions do not count, as in EC2.
+/// Returns whether `rule` matches `spec`. Descriptions do not count, as in EC2.
 fn rule_matches(rule: &ec2::SecurityGroupRule, spec: &SecurityGroupRuleSpec) -> bool {
     let protocol = canonical_protocol(rule.ip_protocol().unwrap_or_default());
     if rule.is_egress() != Some(spec.direction == Direction::Egress)
