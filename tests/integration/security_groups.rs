@@ -968,3 +968,165 @@ async fn create_waits_out_eventual_consistency() {
     assert_eq!(created["rules"].as_array().unwrap().len(), 1);
     assert_eq!(proxy.calls("DescribeSecurityGroups").await, 3);
 }
+
+/// Lists the groups and returns the rules of group `id` as listed, with the number of
+/// DescribeSecurityGroupRules calls the proxy has counted so far.
+async fn listed_rules(
+    service: &Service,
+    proxy: &FaultProxy,
+    token: &str,
+    id: &str,
+) -> (Vec<Value>, usize) {
+    let response = service
+        .get("/v1/security-groups", token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    let group = body["security_groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["id"] == id)
+        .unwrap_or_else(|| panic!("{id} is not listed: {body}"))
+        .clone();
+    let rules = group["rules"].as_array().unwrap().clone();
+    (rules, proxy.calls("DescribeSecurityGroupRules").await)
+}
+
+/// Returns the sorted rule IDs that EC2 itself reports for group `id`.
+async fn rule_ids_in_ec2(id: &str) -> Vec<String> {
+    let described = ec2("alpha")
+        .describe_security_group_rules()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("group-id")
+                .values(id)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut ids: Vec<String> = described
+        .security_group_rules()
+        .iter()
+        .map(|r| r.security_group_rule_id().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn ids_of(rules: &[Value]) -> Vec<String> {
+    rules
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// A list reuses the rule IDs it read before while a group's rules stay the same, and reads
+/// them again as soon as anything changed, also when the change was made outside the service.
+#[tokio::test]
+async fn list_rereads_changed_rules_only() {
+    let p = project("alpha").await;
+    let proxy = FaultProxy::start();
+    let service = service_behind(&proxy, &p).await;
+    let token = &p.member_token;
+    let web = group(&service, token, "known-rules").await;
+    let id = web["id"].as_str().unwrap();
+    let outside = ec2("alpha");
+
+    // The create read the group's rules, so the list needs no rules call.
+    let before = proxy.calls("DescribeSecurityGroupRules").await;
+    let (rules, calls) = listed_rules(&service, &proxy, token, id).await;
+    assert_eq!(calls, before);
+    assert_eq!(ids_of(&rules), rule_ids_in_ec2(id).await);
+    // Showing the group reads its rules, as every show does.
+    assert_eq!(rules, rules_of(&service, token, id).await);
+    let calls = proxy.calls("DescribeSecurityGroupRules").await;
+    assert_eq!(calls, before + 1);
+
+    // A rule added straight in EC2 is listed with the ID EC2 gave it.
+    outside
+        .authorize_security_group_ingress()
+        .group_id(id)
+        .ip_permissions(
+            aws_sdk_ec2::types::IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(22)
+                .to_port(22)
+                .ip_ranges(
+                    aws_sdk_ec2::types::IpRange::builder()
+                        .cidr_ip("10.0.0.0/8")
+                        .description("outside")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (rules, read_again) = listed_rules(&service, &proxy, token, id).await;
+    assert_eq!(read_again, calls + 1);
+    assert_eq!(rules.len(), 2);
+    assert_eq!(ids_of(&rules), rule_ids_in_ec2(id).await);
+    let ssh = rules.iter().find(|r| r["port_range_min"] == 22).unwrap();
+    assert_eq!(ssh["description"], "outside");
+    assert_eq!(ssh["remote_ip_prefix"], "10.0.0.0/8");
+
+    // Unchanged rules are not read again.
+    let (same, calls) = listed_rules(&service, &proxy, token, id).await;
+    assert_eq!(calls, read_again);
+    assert_eq!(same, rules);
+
+    // A rule removed straight in EC2 disappears from the next list.
+    let ssh_id = ssh["id"].as_str().unwrap().to_owned();
+    outside
+        .revoke_security_group_ingress()
+        .group_id(id)
+        .security_group_rule_ids(&ssh_id)
+        .send()
+        .await
+        .unwrap();
+    let (rules, calls) = listed_rules(&service, &proxy, token, id).await;
+    assert_eq!(calls, read_again + 1);
+    assert_eq!(ids_of(&rules), rule_ids_in_ec2(id).await);
+    assert!(!ids_of(&rules).contains(&ssh_id));
+
+    // A rule removed through the service and written again outside with the same fields gets
+    // a new ID in EC2, and the list shows that one.
+    let rule = json!({"direction": "ingress", "protocol": "udp", "port_range_min": 53,
+                      "port_range_max": 53, "remote_ip_prefix": "192.168.0.0/16"});
+    let added = add_rule_ok(&service, token, id, rule).await;
+    let added_id = added["id"].as_str().unwrap();
+    let (rules, _) = listed_rules(&service, &proxy, token, id).await;
+    assert!(ids_of(&rules).contains(&added_id.to_owned()));
+    let removed = service
+        .delete(&format!("/v1/security-groups/{id}/rules/{added_id}"), token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(removed.status(), 204);
+    outside
+        .authorize_security_group_ingress()
+        .group_id(id)
+        .ip_permissions(
+            aws_sdk_ec2::types::IpPermission::builder()
+                .ip_protocol("udp")
+                .from_port(53)
+                .to_port(53)
+                .ip_ranges(
+                    aws_sdk_ec2::types::IpRange::builder()
+                        .cidr_ip("192.168.0.0/16")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (rules, _) = listed_rules(&service, &proxy, token, id).await;
+    assert_eq!(ids_of(&rules), rule_ids_in_ec2(id).await);
+    assert!(!ids_of(&rules).contains(&added_id.to_owned()));
+    assert_eq!(rules.len(), 2);
+}

@@ -14,6 +14,7 @@ mod instances;
 mod key_pairs;
 mod launch_options;
 mod networks;
+mod rule_ids;
 mod security_groups;
 mod snapshots;
 mod tags;
@@ -64,6 +65,7 @@ pub struct AwsDriver {
     recent_creates: Mutex<HashMap<String, Instant>>,
     instance_types: Mutex<InstanceTypeCache>,
     walks: Mutex<HashMap<ClientKey, Walk>>,
+    known_rules: rule_ids::KnownRules,
 }
 
 impl AwsDriver {
@@ -76,6 +78,7 @@ impl AwsDriver {
             recent_creates: Mutex::new(HashMap::new()),
             instance_types: Mutex::new(HashMap::new()),
             walks: Mutex::new(HashMap::new()),
+            known_rules: rule_ids::KnownRules::default(),
         }
     }
 

@@ -9,6 +9,7 @@ use aws_sdk_ec2::types::{self as ec2, IpPermission, ResourceType};
 use super::AwsDriver;
 use super::consistency::retry_not_found;
 use super::errors::from_sdk;
+use super::rule_ids::{RuleShape, group_shapes};
 use super::tags::{Ownership, creation_tags, filter, tag_filter, tag_specification};
 use crate::cloud::security_groups::SecurityGroupDriver;
 use crate::cloud::{
@@ -37,17 +38,26 @@ impl SecurityGroupDriver for AwsDriver {
         if let Some(vpc_id) = &requested.vpc_id {
             filters.push(filter("vpc-id", vpc_id));
         }
-        let groups = describe_groups(self, scope, filters).await?;
-        let ids: Vec<String> = groups.iter().map(|g| g.id.clone()).collect();
-        let mut rules = describe_rules(self, scope, &ids).await?;
-        let mut groups: Vec<SecurityGroup> = groups
-            .into_iter()
-            .filter(|g| g.project_id == scope.project_id)
-            .map(|mut g| {
-                g.rules = rules.remove(&g.id).unwrap_or_default();
-                g
-            })
-            .collect();
+        let mut groups = Vec::new();
+        let mut unknown = Vec::new();
+        for described in describe_groups(self, scope, filters).await? {
+            let mut group = convert_group(&described, scope);
+            if group.project_id != scope.project_id {
+                continue;
+            }
+            let shapes = group_shapes(&described);
+            match self.known_rules.recall(scope.region, &group.id, &shapes) {
+                Some(rules) => group.rules = rules,
+                None => unknown.push(group.id.clone()),
+            }
+            groups.push(group);
+        }
+        let mut rules = describe_rules(self, scope, &unknown).await?;
+        for group in &mut groups {
+            if let Some(read) = rules.remove(&group.id) {
+                group.rules = read;
+            }
+        }
         groups.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(groups)
     }
@@ -127,6 +137,7 @@ impl SecurityGroupDriver for AwsDriver {
             .send()
             .await
             .map_err(|e| from_sdk("DeleteSecurityGroup", e));
+        self.known_rules.forget(scope.region, id);
         match result {
             Ok(_) => {
                 tracing::info!(security_group_id = id, "deleted security group");
@@ -191,6 +202,7 @@ impl SecurityGroupDriver for AwsDriver {
                 .map(|o| o.security_group_rules().to_vec())
                 .map_err(|e| from_sdk("AuthorizeSecurityGroupEgress", e)),
         };
+        self.known_rules.forget(scope.region, group_id);
         match result {
             Ok(added) => {
                 let rule = match added.first() {
@@ -276,6 +288,7 @@ impl SecurityGroupDriver for AwsDriver {
                 .map(|_| ())
                 .map_err(|e| from_sdk("RevokeSecurityGroupIngress", e))
         };
+        self.known_rules.forget(scope.region, group_id);
         match result {
             Ok(()) => {
                 tracing::info!(
@@ -343,7 +356,8 @@ async fn find_by_token(
     ];
     let found = describe_groups(driver, scope, filters)
         .await?
-        .into_iter()
+        .iter()
+        .map(|g| convert_group(g, scope))
         .find(|g| g.project_id == scope.project_id);
     match found {
         Some(group) => get(driver, scope, &group.id).await.map(Some),
@@ -351,13 +365,12 @@ async fn find_by_token(
     }
 }
 
-/// Walk DescribeSecurityGroups with `filters` to the last page, and return the groups without
-/// their rules.
+/// Walk DescribeSecurityGroups with `filters` to the last page.
 async fn describe_groups(
     driver: &AwsDriver,
     scope: Scope<'_>,
     filters: Vec<ec2::Filter>,
-) -> Result<Vec<SecurityGroup>, CloudError> {
+) -> Result<Vec<ec2::SecurityGroup>, CloudError> {
     let client = driver.client(scope).await?;
     let mut groups = Vec::new();
     let mut next_token: Option<String> = None;
@@ -370,11 +383,7 @@ async fn describe_groups(
             .send()
             .await
             .map_err(|e| from_sdk("DescribeSecurityGroups", e))?;
-        groups.extend(
-            page.security_groups()
-                .iter()
-                .map(|g| convert_group(g, scope)),
-        );
+        groups.extend(page.security_groups().iter().cloned());
         next_token = page
             .next_token()
             .filter(|t| !t.is_empty())
@@ -387,15 +396,16 @@ async fn describe_groups(
 }
 
 /// Describe every rule of the groups `ids`, keyed by group id, each list in ascending rule id
-/// order.
+/// order, and remember them for later lists. A group without rules has an empty list.
 async fn describe_rules(
     driver: &AwsDriver,
     scope: Scope<'_>,
     ids: &[String],
 ) -> Result<HashMap<String, Vec<SecurityGroupRule>>, CloudError> {
-    let mut rules: HashMap<String, Vec<SecurityGroupRule>> = HashMap::new();
+    let mut rules: HashMap<String, Vec<(RuleShape, SecurityGroupRule)>> =
+        ids.iter().map(|id| (id.clone(), Vec::new())).collect();
     if ids.is_empty() {
-        return Ok(rules);
+        return Ok(HashMap::new());
     }
     let client = driver.client(scope).await?;
     for chunk in ids.chunks(GROUP_IDS_PER_RULE_WALK) {
@@ -414,12 +424,11 @@ async fn describe_rules(
                 .send()
                 .await
                 .map_err(|e| from_sdk("DescribeSecurityGroupRules", e))?;
-            for rule in page.security_group_rules() {
-                let rule = convert_rule(rule);
-                rules
-                    .entry(rule.security_group_id.clone())
-                    .or_default()
-                    .push(rule);
+            for described in page.security_group_rules() {
+                let rule = convert_rule(described);
+                if let Some(list) = rules.get_mut(&rule.security_group_id) {
+                    list.push((RuleShape::of_rule(described), rule));
+                }
             }
             next_token = page
                 .next_token()
@@ -434,10 +443,14 @@ async fn describe_rules(
             return Err(too_many_pages("DescribeSecurityGroupRules"));
         }
     }
-    for list in rules.values_mut() {
-        list.sort_by(|a, b| a.id.cmp(&b.id));
-    }
-    Ok(rules)
+    Ok(rules
+        .into_iter()
+        .map(|(group_id, mut list)| {
+            list.sort_by(|a, b| a.1.id.cmp(&b.1.id));
+            driver.known_rules.remember(scope.region, &group_id, &list);
+            (group_id, list.into_iter().map(|(_, rule)| rule).collect())
+        })
+        .collect())
 }
 
 /// Find the rule of `group_id` that matches `spec`, and return it with its
@@ -541,7 +554,7 @@ fn permission(spec: &SecurityGroupRuleSpec) -> IpPermission {
 /// Return EC2's protocol in one spelling: names for TCP, UDP, ICMP and ICMPv6, `-1` for all,
 /// and the number for any other protocol. EC2 returns a name or a number depending on how the
 /// rule was written.
-fn canonical_protocol(protocol: &str) -> String {
+pub(super) fn canonical_protocol(protocol: &str) -> String {
     match protocol.to_ascii_lowercase().as_str() {
         "6" | "tcp" => "tcp".into(),
         "17" | "udp" => "udp".into(),
