@@ -3,27 +3,68 @@
 //! project already runs in all of its allowed regions. A breach is a 403 that names the
 //! request, the limit and the current usage.
 //!
-//! NOTE: two launches of one project at the same moment may both pass the limits, because the
-//! count comes from EC2 and nothing locks it. The limits guard against mistakes and runaway
-//! scripts; they are not an exact quota.
+//! Within one process, the launches and starts of a project take turns: each keeps the
+//! project's [`CapacityHold`] from its count until EC2 has accepted it, so two requests cannot
+//! both take the last free instance.
+//!
+//! NOTE: two processes of the service (several API workers or hosts) count independently, so
+//! launches of one project served by different processes at the same moment may both pass. The
+//! limits guard against mistakes and runaway scripts; they are not an exact quota.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::OwnedMutexGuard;
 
 use super::error::ApiError;
 use crate::cloud::{CloudDriver, InstanceFilter, Scope};
 use crate::tenancy::guardrails::{Demand, Usage, Violation};
+
+/// One lock per project, taken by each launch or start that the capacity limits apply to.
+#[derive(Default)]
+pub struct CapacityLocks {
+    projects: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl CapacityLocks {
+    /// Waits for the project's earlier launches and starts to finish, and returns the hold that
+    /// makes later ones wait for this one. Projects without capacity limits never wait.
+    async fn hold(&self, scope: Scope<'_>) -> CapacityHold {
+        if !scope.tenant.guardrails.limits_capacity() {
+            return CapacityHold { _guard: None };
+        }
+        let lock = self
+            .projects
+            .lock()
+            .expect("capacity lock table poisoned")
+            .entry(scope.project_id.to_owned())
+            .or_default()
+            .clone();
+        CapacityHold {
+            _guard: Some(lock.lock_owned().await),
+        }
+    }
+}
+
+/// A passed capacity check. Keep it until EC2 has accepted the launch or start it allowed.
+#[must_use = "drop the hold only after EC2 has accepted the launch or start"]
+pub struct CapacityHold {
+    /// Held only for its drop, which lets the project's next launch or start count.
+    _guard: Option<OwnedMutexGuard<()>>,
+}
 
 /// Instance states that count against the limits.
 const ACTIVE_STATES: [&str; 3] = ["pending", "running", "stopping"];
 
 /// Checks a launch of `count` instances of `instance_type` from `image_id`.
 pub async fn check_launch(
+    locks: &CapacityLocks,
     driver: &dyn CloudDriver,
     scope: Scope<'_>,
     image_id: &str,
     instance_type: &str,
     count: u32,
-) -> Result<(), ApiError> {
+) -> Result<CapacityHold, ApiError> {
     let rails = &scope.tenant.guardrails;
     rails.check_instance_type(instance_type).map_err(denied)?;
     if !rails.allowed_image_owners.is_empty()
@@ -36,20 +77,26 @@ pub async fn check_launch(
             allowed: rails.allowed_image_owners.clone(),
         }));
     }
-    check_capacity(driver, scope, instance_type, count).await
+    let hold = locks.hold(scope).await;
+    check_capacity(driver, scope, instance_type, count).await?;
+    Ok(hold)
 }
 
 /// Checks starting one stopped instance of `instance_type`.
 pub async fn check_start(
+    locks: &CapacityLocks,
     driver: &dyn CloudDriver,
     scope: Scope<'_>,
     instance_type: &str,
-) -> Result<(), ApiError> {
-    check_capacity(driver, scope, instance_type, 1).await
+) -> Result<CapacityHold, ApiError> {
+    let hold = locks.hold(scope).await;
+    check_capacity(driver, scope, instance_type, 1).await?;
+    Ok(hold)
 }
 
 /// Checks changing a stopped instance to `instance_type`: the type must be allowed, and
-/// starting the instance with it must fit the instance and vCPU limits.
+/// starting the instance with it must fit the instance and vCPU limits. A resize uses no
+/// capacity itself, so it takes no hold.
 pub async fn check_resize(
     driver: &dyn CloudDriver,
     scope: Scope<'_>,

@@ -185,7 +185,8 @@ async fn create(
     let scope = project.scope();
     check_references(&*state.driver, scope, &spec).await?;
     let count = u32::try_from(spec.count).unwrap_or(1);
-    guardrails::check_launch(
+    let hold = guardrails::check_launch(
+        &state.capacity,
         &*state.driver,
         scope,
         &spec.image_id,
@@ -194,6 +195,7 @@ async fn create(
     )
     .await?;
     let launched = state.driver.launch_instances(scope, &spec).await?;
+    drop(hold);
     let base = state.base_url(&headers);
     let mut response = if launched.len() == 1 {
         (
@@ -368,13 +370,21 @@ async fn action(
     project.enforce(&format!("aws-hybrid:instance:action:{}", action.as_str()))?;
     validate::instance_id(&id)?;
     let scope = project.scope();
+    let mut hold = None;
     if action == InstanceAction::Start && scope.tenant.guardrails.limits_capacity() {
         let instance = state.driver.get_instance(scope, &id).await?;
         if instance.state == "stopped" {
-            guardrails::check_start(&*state.driver, scope, &instance.instance_type).await?;
+            let check = guardrails::check_start(
+                &state.capacity,
+                &*state.driver,
+                scope,
+                &instance.instance_type,
+            );
+            hold = Some(check.await?);
         }
     }
     state.driver.instance_action(scope, &id, action).await?;
+    drop(hold);
     Ok(StatusCode::ACCEPTED)
 }
 

@@ -118,6 +118,8 @@ pub struct AppState {
     pub auth: Arc<Authenticator>,
     /// Set when the service signs tokens as an OpenID Connect provider.
     pub signer: Option<Arc<Signer>>,
+    /// Makes the capacity checks and launches of one project take turns.
+    pub capacity: guardrails::CapacityLocks,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -138,6 +140,7 @@ impl AppState {
             driver,
             auth,
             signer,
+            capacity: guardrails::CapacityLocks::default(),
         }
     }
 

@@ -92,6 +92,29 @@ async fn instance_limit_rejects_second_launch() {
     assert_ne!(second, first);
 }
 
+/// Launches that arrive together take turns, so only as many as the limit allows pass.
+#[tokio::test]
+async fn simultaneous_launches_respect_limit() {
+    let p = project("alpha").await;
+    let mut options = ServiceOptions::new(&[&p]);
+    options.mapping_fields = "max_instances = 1\n".into();
+    let service = Service::start(options).await;
+
+    let token = &p.member_token;
+    let responses = tokio::join!(
+        launch(&service, token, "t3.micro", 1),
+        launch(&service, token, "t3.micro", 1),
+        launch(&service, token, "t3.micro", 1),
+        launch(&service, token, "t3.micro", 1),
+    );
+
+    let (a, b, c, d) = responses;
+    let mut statuses: Vec<u16> = [a, b, c, d].iter().map(|r| r.status().as_u16()).collect();
+    statuses.sort();
+    assert_eq!(statuses, [202, 403, 403, 403]);
+    assert_eq!(listed_ids(&service, &p.member_token).await.len(), 1);
+}
+
 /// The emulator gives t3.micro 2 vCPUs, so a limit of 3 admits one instance but not two.
 #[tokio::test]
 async fn vcpu_limit_counts_every_requested_instance() {

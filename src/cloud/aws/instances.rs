@@ -35,15 +35,33 @@ pub(super) async fn list(
     let matches = |expected: &Option<String>, actual: Option<&str>| {
         expected.as_deref().is_none_or(|e| actual == Some(e))
     };
-    Ok(all
+    let walked = all
         .iter()
         .filter(|i| i.project_id == scope.project_id)
+        .cloned()
+        .collect();
+    Ok(with_recent_launches(walked, driver.recent_launches(scope))
+        .into_iter()
         .filter(|i| matches(&wanted.state, Some(&i.state)))
         .filter(|i| matches(&wanted.name, i.name.as_deref()))
         .filter(|i| matches(&wanted.instance_type, Some(&i.instance_type)))
         .filter(|i| matches(&wanted.image_id, i.image_id.as_deref()))
-        .cloned()
         .collect())
+}
+
+/// Adds to `walked` (sorted by id) the launch records in `recent` that EC2 did not list yet,
+/// so that a list, and the guardrails counting with it, see a launch from the moment EC2
+/// accepted it.
+fn with_recent_launches(mut walked: Vec<Instance>, recent: Vec<Instance>) -> Vec<Instance> {
+    let missing: Vec<Instance> = recent
+        .into_iter()
+        .filter(|r| walked.binary_search_by(|w| w.id.cmp(&r.id)).is_err())
+        .collect();
+    if !missing.is_empty() {
+        walked.extend(missing);
+        walked.sort_by(|a, b| a.id.cmp(&b.id));
+    }
+    walked
 }
 
 /// Walk every instance the service created in the scope's account and region, of all
@@ -311,6 +329,8 @@ pub(super) async fn terminate(
         }
         Err(other) => return Err(other),
     }
+    // A terminated instance must not come back in lists from its launch record.
+    driver.forget_launch(id);
     tracing::info!(instance_id = id, "terminating instance");
     Ok(())
 }
@@ -370,5 +390,57 @@ fn convert(source: &ec2::Instance, scope: Scope<'_>) -> Instance {
         tags,
         metadata_options: launch_options::metadata_options_of(source),
         block_device_mappings: launch_options::attached_volumes(source),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn instance(id: &str, state: &str) -> Instance {
+        Instance {
+            id: id.to_owned(),
+            name: None,
+            state: state.to_owned(),
+            instance_type: "t3.micro".into(),
+            image_id: None,
+            key_name: None,
+            availability_zone: None,
+            subnet_id: None,
+            vpc_id: None,
+            private_ip_address: None,
+            public_ip_address: None,
+            security_group_ids: Vec::new(),
+            launched_at: None,
+            region: "r1".into(),
+            project_id: "p1".into(),
+            user_id: None,
+            tags: BTreeMap::new(),
+            metadata_options: None,
+            block_device_mappings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn recent_launch_missing_from_ec2_is_listed() {
+        let walked = vec![instance("i-1", "running"), instance("i-3", "running")];
+        let recent = vec![instance("i-2", "pending")];
+
+        let listed = with_recent_launches(walked, recent);
+
+        let ids: Vec<&str> = listed.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, ["i-1", "i-2", "i-3"]);
+        assert_eq!(listed[1].state, "pending");
+    }
+
+    #[test]
+    fn recent_launch_listed_by_ec2_keeps_ec2_state() {
+        let walked = vec![instance("i-1", "running")];
+        let recent = vec![instance("i-1", "pending")];
+
+        let listed = with_recent_launches(walked, recent);
+
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].state, "running");
     }
 }

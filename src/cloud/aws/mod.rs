@@ -233,6 +233,13 @@ impl AwsDriver {
         recent.insert(instance.id.clone(), (instance.clone(), now));
     }
 
+    fn forget_launch(&self, id: &str) {
+        self.recent_launches
+            .lock()
+            .expect("launch memory lock poisoned")
+            .remove(id);
+    }
+
     /// Remembers that this process created resource `id`, so that reads in EC2's
     /// eventual-consistency window retry a NotFound (see [`AwsDriver::lookup`]).
     fn note_created(&self, id: &str) {
@@ -265,6 +272,24 @@ impl AwsDriver {
             let mut read = read;
             read().await
         }
+    }
+
+    /// Returns the launch records of the instances this project launched in the scope's region
+    /// in the last few minutes.
+    fn recent_launches(&self, scope: Scope<'_>) -> Vec<Instance> {
+        let recent = self
+            .recent_launches
+            .lock()
+            .expect("launch memory lock poisoned");
+        recent
+            .values()
+            .filter(|(instance, at)| {
+                instance.project_id == scope.project_id
+                    && instance.region == scope.region
+                    && at.elapsed() < RECENT_LAUNCH_MEMORY
+            })
+            .map(|(instance, _)| instance.clone())
+            .collect()
     }
 
     /// Return the launch record of `id` if this project launched it in the scope's region in the
