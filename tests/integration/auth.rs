@@ -6,8 +6,8 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::common::{
-    Service, ServiceOptions, create_user, env, error_item, grant, http, issue_token, project,
-    unique,
+    Service, ServiceOptions, admin_token, create_user, env, error_item, grant, http, issue_token,
+    project, unique,
 };
 
 fn www_authenticate(response: &reqwest::Response) -> String {
@@ -237,4 +237,61 @@ async fn unknown_large_token_gets_401() {
         .await
         .unwrap();
     assert_eq!(response.status(), 401);
+}
+
+/// Sets `enabled` on Keystone user `user_id`. Disabling a user revokes every token it holds.
+async fn set_user_enabled(user_id: &str, enabled: bool) {
+    let response = http()
+        .request(
+            reqwest::Method::PATCH,
+            format!("{}/v3/users/{user_id}", env().keystone_url),
+        )
+        .header("X-Auth-Token", admin_token().await)
+        .json(&json!({"user": {"enabled": enabled}}))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+}
+
+/// Keystone revoking the service's own token costs one new authentication, not an outage.
+#[tokio::test]
+async fn revoked_service_token_is_replaced() {
+    let p = project("alpha").await;
+    let admin = admin_token().await;
+    let projects: serde_json::Value = http()
+        .get(format!("{}/v3/projects?name=service", env().keystone_url))
+        .header("X-Auth-Token", &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let service_project = projects["projects"][0]["id"].as_str().unwrap().to_owned();
+    let name = unique("svc");
+    let password = uuid::Uuid::new_v4().to_string();
+    let user_id = create_user(&name, &password).await;
+    grant(&service_project, &user_id, "service").await;
+    let mut options = ServiceOptions::new(&[&p]);
+    options.service_user = (name, password);
+    let service = Service::start(options).await;
+    let first = service.get("/v1/instances", &p.member_token).send().await;
+    assert_eq!(first.unwrap().status(), 200);
+
+    set_user_enabled(&user_id, false).await;
+    set_user_enabled(&user_id, true).await;
+    // Fernet tokens carry their issue time in whole seconds, and Keystone rejects a token issued
+    // in the second of a revocation, so the service's next token must come from a later second.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // A token the service has not validated yet, so that it must ask Keystone.
+    let second = service.get("/v1/instances", &p.reader_token).send().await;
+
+    assert_eq!(second.unwrap().status(), 200);
+    service
+        .wait_for_log(
+            "Keystone rejected the service token; authenticating again",
+            1,
+        )
+        .await;
 }
