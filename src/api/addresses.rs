@@ -17,11 +17,11 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::all_projects::{ProjectSelection, list_selected};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, NoQuery};
+use super::listing::{ListEndpoint, list_page, list_params};
 use super::openapi::ErrorBody;
-use super::pagination::{Link, next_link, paginate, parse_limit};
+use super::pagination::Link;
 use super::project::Project;
 use super::{SharedState, idempotency, validate};
 use crate::cloud::{Address, AddressAction, AddressFilter, AddressSpec, AssociationTarget};
@@ -55,6 +55,12 @@ fn check_ipv4(field: &str, value: &str) -> Result<(), ApiError> {
         ))
     })
 }
+
+const LIST: ListEndpoint = ListEndpoint {
+    resource: "address",
+    collection: "addresses",
+    path: "/v1/addresses",
+};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -93,38 +99,22 @@ async fn list(
     if let Some(public_ip) = &query.public_ip {
         check_ipv4("public_ip", public_ip)?;
     }
-    let limit = parse_limit(query.limit.as_deref(), state.config.api.max_limit)?;
     let filter = AddressFilter {
         name: query.name.clone(),
         instance_id: query.instance_id.clone(),
         public_ip: query.public_ip.clone(),
     };
-    let selection =
-        ProjectSelection::parse(query.all_projects.as_deref(), query.project_id.as_deref())?;
-    let addresses = list_selected(
+    let body = list_page(
+        &state,
         &project,
-        "address",
-        selection,
+        &headers,
+        &LIST,
+        list_params!(query, [name, instance_id, public_ip]),
         |a: &Address| a.id.as_str(),
         |scope| state.driver.list_addresses(scope, &filter),
     )
     .await?;
-    let base = state.base_url(&headers);
-    let filters = [
-        ("name", query.name.as_deref()),
-        ("instance_id", query.instance_id.as_deref()),
-        ("public_ip", query.public_ip.as_deref()),
-        ("all_projects", query.all_projects.as_deref()),
-        ("project_id", query.project_id.as_deref()),
-    ];
-    let page = paginate(
-        addresses,
-        |a| a.id.as_str(),
-        limit,
-        query.marker.as_deref(),
-        |marker| next_link(&base, "/v1/addresses", &filters, limit, marker),
-    );
-    Ok(axum::Json(page.into_body("addresses")).into_response())
+    Ok(axum::Json(body).into_response())
 }
 
 #[utoipa::path(get, path = "/v1/addresses/{allocation_id}", tag = "addresses",

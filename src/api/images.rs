@@ -8,11 +8,10 @@ use axum::routing::get;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::all_projects::{ProjectSelection, list_selected};
 use super::error::ApiError;
 use super::extract::{ApiQuery, NoQuery};
+use super::listing::{ListEndpoint, ListRequest, list_params};
 use super::openapi::*;
-use super::pagination::{next_link, paginate, parse_limit};
 use super::project::Project;
 use super::{SharedState, validate};
 use crate::cloud::{CloudError, Image, ImageFilter, Scope};
@@ -22,6 +21,12 @@ pub fn routes() -> Router<SharedState> {
         .route("/images", get(list))
         .route("/images/{image_id}", get(show))
 }
+
+const LIST: ListEndpoint = ListEndpoint {
+    resource: "image",
+    collection: "images",
+    path: "/v1/images",
+};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -68,40 +73,25 @@ async fn list(
     if let Some(owner) = &query.owner {
         check_owner(owner)?;
     }
-    let limit = parse_limit(query.limit.as_deref(), state.config.api.max_limit)?;
     let filter = ImageFilter {
         owner: query.owner.clone(),
         name: query.name.clone(),
         state: query.state.clone(),
         architecture: query.architecture.clone(),
     };
-    let selection =
-        ProjectSelection::parse(query.all_projects.as_deref(), query.project_id.as_deref())?;
-    let images = list_selected(
-        &project,
-        "image",
-        selection,
-        |i: &Image| i.id.as_str(),
-        |scope| images_of(&state, scope, &filter, selection.is_own_project()),
-    )
-    .await?;
+    let params = list_params!(query, [owner, name, state, architecture]);
+    let request = ListRequest::parse(&LIST, params, state.config.api.max_limit)?;
+    let own_project = request.selection.is_own_project();
+    let images = request
+        .list(
+            &project,
+            |i: &Image| i.id.as_str(),
+            |scope| images_of(&state, scope, &filter, own_project),
+        )
+        .await?;
     let base = state.base_url(&headers);
-    let filters = [
-        ("owner", query.owner.as_deref()),
-        ("name", query.name.as_deref()),
-        ("state", query.state.as_deref()),
-        ("architecture", query.architecture.as_deref()),
-        ("all_projects", query.all_projects.as_deref()),
-        ("project_id", query.project_id.as_deref()),
-    ];
-    let page = paginate(
-        images,
-        |i| i.id.as_str(),
-        limit,
-        query.marker.as_deref(),
-        |marker| next_link(&base, "/v1/images", &filters, limit, marker),
-    );
-    Ok(axum::Json(page.into_body("images")))
+    let page = request.page(images, |i| i.id.as_str(), &base);
+    Ok(axum::Json(page.into_body(LIST.collection)))
 }
 
 /// Lists the images visible to `scope`'s project. For another project's listing it keeps only

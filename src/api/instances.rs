@@ -11,12 +11,11 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::all_projects::{ProjectSelection, list_selected};
 use super::block_devices::{BlockDeviceRequest, block_device_specs};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, NoQuery};
+use super::listing::{ListEndpoint, list_page, list_params};
 use super::openapi::*;
-use super::pagination::{next_link, paginate, parse_limit};
 use super::project::Project;
 use super::{SharedState, guardrails, idempotency, instance_operations, validate};
 use crate::cloud::{Instance, InstanceAction, InstanceFilter, LaunchSpec};
@@ -41,6 +40,12 @@ pub fn routes() -> Router<SharedState> {
         .route("/instances/{instance_id}", get(show).delete(terminate))
         .route("/instances/{instance_id}/action", post(action))
 }
+
+const LIST: ListEndpoint = ListEndpoint {
+    resource: "instance",
+    collection: "instances",
+    path: "/v1/instances",
+};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -71,49 +76,26 @@ async fn list(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
     project.enforce("aws-hybrid:instance:list")?;
-    if let Some(wanted) = query.state.as_deref().filter(|s| !STATES.contains(s)) {
-        return Err(ApiError::bad_request(
-            "invalid_parameter",
-            format!(
-                "Invalid state {wanted:?}: use one of {}.",
-                STATES.join(", ")
-            ),
-        ));
+    if let Some(wanted) = &query.state {
+        validate::one_of("state", wanted, &STATES)?;
     }
-    let limit = parse_limit(query.limit.as_deref(), state.config.api.max_limit)?;
     let filter = InstanceFilter {
         state: query.state.clone(),
         name: query.name.clone(),
         instance_type: query.instance_type.clone(),
         image_id: query.image_id.clone(),
     };
-    let selection =
-        ProjectSelection::parse(query.all_projects.as_deref(), query.project_id.as_deref())?;
-    let instances = list_selected(
+    let body = list_page(
+        &state,
         &project,
-        "instance",
-        selection,
+        &headers,
+        &LIST,
+        list_params!(query, [state, name, instance_type, image_id]),
         |i: &Instance| i.id.as_str(),
         |scope| state.driver.list_instances(scope, &filter),
     )
     .await?;
-    let base = state.base_url(&headers);
-    let filters = [
-        ("state", query.state.as_deref()),
-        ("name", query.name.as_deref()),
-        ("instance_type", query.instance_type.as_deref()),
-        ("image_id", query.image_id.as_deref()),
-        ("all_projects", query.all_projects.as_deref()),
-        ("project_id", query.project_id.as_deref()),
-    ];
-    let page = paginate(
-        instances,
-        |i| i.id.as_str(),
-        limit,
-        query.marker.as_deref(),
-        |marker| next_link(&base, "/v1/instances", &filters, limit, marker),
-    );
-    Ok(axum::Json(page.into_body("instances")).into_response())
+    Ok(axum::Json(body).into_response())
 }
 
 #[utoipa::path(get, path = "/v1/instances/{instance_id}", tag = "instances",

@@ -15,11 +15,11 @@ use axum::routing::get;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::all_projects::{ProjectSelection, list_selected};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, NoQuery};
+use super::listing::{ListEndpoint, ListRequest, list_params};
 use super::openapi::*;
-use super::pagination::{Page, next_link, paginate, parse_limit};
+use super::pagination::Page;
 use super::project::Project;
 use super::{SharedState, idempotency, ssh_public_key, validate};
 use crate::cloud::{KeyPair, KeyPairFilter, KeyPairSpec, KeyType};
@@ -52,6 +52,12 @@ pub struct KeyPairCreated {
     pub key_pair: serde_json::Value,
 }
 
+const LIST: ListEndpoint = ListEndpoint {
+    resource: "key-pair",
+    collection: "key_pairs",
+    path: "/v1/key-pairs",
+};
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ListQuery {
@@ -81,35 +87,26 @@ async fn list(
     if let Some(wanted) = query.key_type.as_deref() {
         check_key_type(wanted)?;
     }
-    let limit = parse_limit(query.limit.as_deref(), state.config.api.max_limit)?;
     let filter = KeyPairFilter {
         key_type: query.key_type.clone(),
     };
-    let selection =
-        ProjectSelection::parse(query.all_projects.as_deref(), query.project_id.as_deref())?;
-    let pairs = list_selected(
-        &project,
-        "key-pair",
-        selection,
-        |k: &KeyPair| k.name.as_str(),
-        |scope| state.driver.list_key_pairs(scope, &filter),
-    )
-    .await?;
+    let params = list_params!(query, [key_type]);
+    let request = ListRequest::parse(&LIST, params, state.config.api.max_limit)?;
+    let pairs = request
+        .list(
+            &project,
+            |k: &KeyPair| k.name.as_str(),
+            |scope| state.driver.list_key_pairs(scope, &filter),
+        )
+        .await?;
 
     let base = state.base_url(&headers);
-    let filters = [
-        ("key_type", query.key_type.as_deref()),
-        ("all_projects", query.all_projects.as_deref()),
-        ("project_id", query.project_id.as_deref()),
-    ];
-    let next_href = |marker: &str| next_link(&base, "/v1/key-pairs", &filters, limit, marker);
-    let marker = query.marker.as_deref();
-    let page = if selection.is_own_project() {
-        paginate(pairs, |k| k.name.as_str(), limit, marker, next_href)
+    let page = if request.selection.is_own_project() {
+        request.page(pairs, |k| k.name.as_str(), &base)
     } else {
-        paginate_across_projects(pairs, limit, marker, next_href)
+        paginate_across_projects(pairs, &request, &base)
     };
-    Ok(axum::Json(page.into_body("key_pairs")).into_response())
+    Ok(axum::Json(page.into_body(LIST.collection)).into_response())
 }
 
 /// Takes one page of key pairs of several projects, ordered and paginated by
@@ -118,16 +115,15 @@ async fn list(
 /// project IDs contain no `/`, which keeps the combined key unique.
 fn paginate_across_projects(
     pairs: Vec<KeyPair>,
-    limit: usize,
-    marker: Option<&str>,
-    next_href: impl Fn(&str) -> String,
+    request: &ListRequest<'_>,
+    base: &str,
 ) -> Page<KeyPair> {
     let mut keyed: Vec<(String, KeyPair)> = pairs
         .into_iter()
         .map(|pair| (format!("{}/{}", pair.project_id, pair.name), pair))
         .collect();
     keyed.sort_by(|a, b| a.0.cmp(&b.0));
-    let page = paginate(keyed, |(key, _)| key.as_str(), limit, marker, next_href);
+    let page = request.page(keyed, |(key, _)| key.as_str(), base);
     Page {
         items: page.items.into_iter().map(|(_, pair)| pair).collect(),
         links: page.links,

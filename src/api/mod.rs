@@ -15,6 +15,7 @@ pub mod instance_types;
 pub mod instances;
 pub mod key_pairs;
 pub mod limits;
+pub mod listing;
 pub mod microversion;
 pub mod networks;
 pub mod openapi;

@@ -15,8 +15,9 @@ use utoipa::ToSchema;
 
 use super::error::ApiError;
 use super::extract::{ApiQuery, NoQuery};
+use super::listing::{ListEndpoint, ListParams, list_page};
 use super::openapi::*;
-use super::pagination::{Link, next_link, paginate, parse_limit};
+use super::pagination::Link;
 use super::project::Project;
 use super::{SharedState, validate};
 use crate::cloud::{Subnet, SubnetFilter, Vpc};
@@ -50,6 +51,20 @@ pub struct SubnetList {
 pub struct SubnetShow {
     pub subnet: Subnet,
 }
+
+// VPCs and subnets take no `all_projects` or `project_id`, so the `list:all_projects` rule
+// that `resource` would name is never checked.
+const VPC_LIST: ListEndpoint = ListEndpoint {
+    resource: "vpc",
+    collection: "vpcs",
+    path: "/v1/vpcs",
+};
+
+const SUBNET_LIST: ListEndpoint = ListEndpoint {
+    resource: "subnet",
+    collection: "subnets",
+    path: "/v1/subnets",
+};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -93,17 +108,18 @@ async fn list_vpcs(
     ApiQuery(query): ApiQuery<VpcListQuery>,
 ) -> Result<axum::Json<Value>, ApiError> {
     project.enforce("aws-hybrid:vpc:list")?;
-    let limit = parse_limit(query.limit.as_deref(), state.config.api.max_limit)?;
-    let vpcs = state.driver.list_vpcs(project.scope()).await?;
-    let base = state.base_url(&headers);
-    let page = paginate(
-        vpcs,
-        |v| v.id.as_str(),
-        limit,
-        query.marker.as_deref(),
-        |marker| next_link(&base, "/v1/vpcs", &[], limit, marker),
-    );
-    Ok(axum::Json(page.into_body("vpcs")))
+    let params = ListParams::account_wide(query.limit.as_deref(), query.marker.as_deref(), &[]);
+    let body = list_page(
+        &state,
+        &project,
+        &headers,
+        &VPC_LIST,
+        params,
+        |v: &Vpc| v.id.as_str(),
+        |scope| state.driver.list_vpcs(scope),
+    )
+    .await?;
+    Ok(axum::Json(body))
 }
 
 #[utoipa::path(get, path = "/v1/vpcs/{vpc_id}", tag = "networks",
@@ -147,25 +163,27 @@ async fn list_subnets(
     if let Some(zone) = &query.availability_zone {
         validate::length("availability_zone", zone, 1, 64)?;
     }
-    let limit = parse_limit(query.limit.as_deref(), state.config.api.max_limit)?;
     let filter = SubnetFilter {
         vpc_id: query.vpc_id.clone(),
         availability_zone: query.availability_zone.clone(),
     };
-    let subnets = state.driver.list_subnets(project.scope(), &filter).await?;
-    let base = state.base_url(&headers);
     let filters = [
         ("vpc_id", query.vpc_id.as_deref()),
         ("availability_zone", query.availability_zone.as_deref()),
     ];
-    let page = paginate(
-        subnets,
-        |s| s.id.as_str(),
-        limit,
-        query.marker.as_deref(),
-        |marker| next_link(&base, "/v1/subnets", &filters, limit, marker),
-    );
-    Ok(axum::Json(page.into_body("subnets")))
+    let params =
+        ListParams::account_wide(query.limit.as_deref(), query.marker.as_deref(), &filters);
+    let body = list_page(
+        &state,
+        &project,
+        &headers,
+        &SUBNET_LIST,
+        params,
+        |s: &Subnet| s.id.as_str(),
+        |scope| state.driver.list_subnets(scope, &filter),
+    )
+    .await?;
+    Ok(axum::Json(body))
 }
 
 #[utoipa::path(get, path = "/v1/subnets/{subnet_id}", tag = "networks",

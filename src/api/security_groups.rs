@@ -11,11 +11,11 @@ use axum::routing::get;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::all_projects::{ProjectSelection, list_selected};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, NoQuery};
+use super::listing::{ListEndpoint, list_page, list_params};
 use super::openapi::*;
-use super::pagination::{Link, next_link, paginate, parse_limit};
+use super::pagination::Link;
 use super::project::Project;
 use super::{SharedState, idempotency, validate};
 use crate::cloud::{SecurityGroup, SecurityGroupFilter, SecurityGroupSpec};
@@ -45,6 +45,12 @@ pub struct SecurityGroupList {
 pub struct SecurityGroupShow {
     pub security_group: SecurityGroup,
 }
+
+const LIST: ListEndpoint = ListEndpoint {
+    resource: "security-group",
+    collection: "security_groups",
+    path: "/v1/security-groups",
+};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -79,36 +85,21 @@ async fn list(
     if let Some(vpc_id) = &query.vpc_id {
         validate::aws_id("vpc_id", "vpc", vpc_id)?;
     }
-    let limit = parse_limit(query.limit.as_deref(), state.config.api.max_limit)?;
     let filter = SecurityGroupFilter {
         name: query.name.clone(),
         vpc_id: query.vpc_id.clone(),
     };
-    let selection =
-        ProjectSelection::parse(query.all_projects.as_deref(), query.project_id.as_deref())?;
-    let groups = list_selected(
+    let body = list_page(
+        &state,
         &project,
-        "security-group",
-        selection,
+        &headers,
+        &LIST,
+        list_params!(query, [name, vpc_id]),
         |g: &SecurityGroup| g.id.as_str(),
         |scope| state.driver.list_security_groups(scope, &filter),
     )
     .await?;
-    let base = state.base_url(&headers);
-    let filters = [
-        ("name", query.name.as_deref()),
-        ("vpc_id", query.vpc_id.as_deref()),
-        ("all_projects", query.all_projects.as_deref()),
-        ("project_id", query.project_id.as_deref()),
-    ];
-    let page = paginate(
-        groups,
-        |g| g.id.as_str(),
-        limit,
-        query.marker.as_deref(),
-        |marker| next_link(&base, "/v1/security-groups", &filters, limit, marker),
-    );
-    Ok(axum::Json(page.into_body("security_groups")).into_response())
+    Ok(axum::Json(body).into_response())
 }
 
 #[utoipa::path(get, path = "/v1/security-groups/{security_group_id}", tag = "security-groups",

@@ -10,11 +10,11 @@ use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::all_projects::{ProjectSelection, list_selected};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, NoQuery};
+use super::listing::{ListEndpoint, list_page, list_params};
 use super::openapi::ErrorBody;
-use super::pagination::{Link, next_link, paginate, parse_limit};
+use super::pagination::Link;
 use super::project::Project;
 use super::{SharedState, idempotency, validate};
 use crate::cloud::{Snapshot, SnapshotFilter, SnapshotSpec};
@@ -39,6 +39,12 @@ pub struct SnapshotList {
 pub struct SnapshotShow {
     pub snapshot: Snapshot,
 }
+
+const LIST: ListEndpoint = ListEndpoint {
+    resource: "snapshot",
+    collection: "snapshots",
+    path: "/v1/snapshots",
+};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -68,14 +74,8 @@ async fn list(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
     project.enforce("aws-hybrid:snapshot:list")?;
-    if let Some(wanted) = query.state.as_deref().filter(|s| !STATES.contains(s)) {
-        return Err(ApiError::bad_request(
-            "invalid_parameter",
-            format!(
-                "Invalid state {wanted:?}: use one of {}.",
-                STATES.join(", ")
-            ),
-        ));
+    if let Some(wanted) = &query.state {
+        validate::one_of("state", wanted, &STATES)?;
     }
     if let Some(volume_id) = &query.volume_id {
         validate::aws_id("volume_id", "vol", volume_id)?;
@@ -83,38 +83,22 @@ async fn list(
     if let Some(name) = &query.name {
         validate::length("name", name, 1, 255)?;
     }
-    let limit = parse_limit(query.limit.as_deref(), state.config.api.max_limit)?;
     let filter = SnapshotFilter {
         state: query.state.clone(),
         volume_id: query.volume_id.clone(),
         name: query.name.clone(),
     };
-    let selection =
-        ProjectSelection::parse(query.all_projects.as_deref(), query.project_id.as_deref())?;
-    let snapshots = list_selected(
+    let body = list_page(
+        &state,
         &project,
-        "snapshot",
-        selection,
+        &headers,
+        &LIST,
+        list_params!(query, [state, volume_id, name]),
         |s: &Snapshot| s.id.as_str(),
         |scope| state.driver.list_snapshots(scope, &filter),
     )
     .await?;
-    let base = state.base_url(&headers);
-    let filters = [
-        ("state", query.state.as_deref()),
-        ("volume_id", query.volume_id.as_deref()),
-        ("name", query.name.as_deref()),
-        ("all_projects", query.all_projects.as_deref()),
-        ("project_id", query.project_id.as_deref()),
-    ];
-    let page = paginate(
-        snapshots,
-        |s| s.id.as_str(),
-        limit,
-        query.marker.as_deref(),
-        |marker| next_link(&base, "/v1/snapshots", &filters, limit, marker),
-    );
-    Ok(axum::Json(page.into_body("snapshots")).into_response())
+    Ok(axum::Json(body).into_response())
 }
 
 #[utoipa::path(get, path = "/v1/snapshots/{snapshot_id}", tag = "snapshots",

@@ -72,6 +72,17 @@ pub fn instance_type(value: &str) -> Result<(), ApiError> {
     )))
 }
 
+/// Checks that `value` is one of the `allowed` values; the error lists them.
+pub fn one_of(field: &str, value: &str, allowed: &[&str]) -> Result<(), ApiError> {
+    if allowed.contains(&value) {
+        return Ok(());
+    }
+    Err(invalid(format!(
+        "Invalid {field} {value:?}: use one of {}.",
+        allowed.join(", ")
+    )))
+}
+
 pub fn length(field: &str, value: &str, min: usize, max: usize) -> Result<(), ApiError> {
     if value.chars().any(char::is_control) {
         return Err(invalid(format!(
@@ -211,6 +222,19 @@ mod tests {
             let given = BTreeMap::from([(key.to_owned(), "v".to_owned())]);
             assert!(tags(&given).unwrap_err().detail.contains(key));
         }
+    }
+
+    #[test]
+    fn one_of_lists_allowed_values() {
+        assert!(one_of("state", "available", &["available", "in-use"]).is_ok());
+
+        let error = one_of("state", "gone", &["available", "in-use"]).unwrap_err();
+
+        assert_eq!(error.code, "invalid_parameter");
+        assert_eq!(
+            error.detail,
+            "Invalid state \"gone\": use one of available, in-use."
+        );
     }
 
     #[test]

@@ -15,11 +15,11 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::all_projects::{ProjectSelection, list_selected};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, NoQuery};
+use super::listing::{ListEndpoint, list_page, list_params};
 use super::openapi::ErrorBody;
-use super::pagination::{Link, next_link, paginate, parse_limit};
+use super::pagination::Link;
 use super::project::Project;
 use super::{SharedState, idempotency, validate};
 use crate::cloud::{CloudError, Scope, Volume, VolumeAction, VolumeFilter, VolumeSpec};
@@ -129,6 +129,12 @@ fn invalid(detail: String) -> ApiError {
     ApiError::bad_request("invalid_parameter", detail)
 }
 
+const LIST: ListEndpoint = ListEndpoint {
+    resource: "volume",
+    collection: "volumes",
+    path: "/v1/volumes",
+};
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ListQuery {
@@ -157,11 +163,8 @@ async fn list(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
     project.enforce("aws-hybrid:volume:list")?;
-    if let Some(wanted) = query.state.as_deref().filter(|s| !STATES.contains(s)) {
-        return Err(invalid(format!(
-            "Invalid state {wanted:?}: use one of {}.",
-            STATES.join(", ")
-        )));
+    if let Some(wanted) = &query.state {
+        validate::one_of("state", wanted, &STATES)?;
     }
     if let Some(zone) = &query.availability_zone {
         validate::length("availability_zone", zone, 1, 64)?;
@@ -169,38 +172,22 @@ async fn list(
     if let Some(name) = &query.name {
         validate::length("name", name, 1, 255)?;
     }
-    let limit = parse_limit(query.limit.as_deref(), state.config.api.max_limit)?;
     let filter = VolumeFilter {
         state: query.state.clone(),
         availability_zone: query.availability_zone.clone(),
         name: query.name.clone(),
     };
-    let selection =
-        ProjectSelection::parse(query.all_projects.as_deref(), query.project_id.as_deref())?;
-    let volumes = list_selected(
+    let body = list_page(
+        &state,
         &project,
-        "volume",
-        selection,
+        &headers,
+        &LIST,
+        list_params!(query, [state, availability_zone, name]),
         |v: &Volume| v.id.as_str(),
         |scope| state.driver.list_volumes(scope, &filter),
     )
     .await?;
-    let base = state.base_url(&headers);
-    let filters = [
-        ("state", query.state.as_deref()),
-        ("availability_zone", query.availability_zone.as_deref()),
-        ("name", query.name.as_deref()),
-        ("all_projects", query.all_projects.as_deref()),
-        ("project_id", query.project_id.as_deref()),
-    ];
-    let page = paginate(
-        volumes,
-        |v| v.id.as_str(),
-        limit,
-        query.marker.as_deref(),
-        |marker| next_link(&base, "/v1/volumes", &filters, limit, marker),
-    );
-    Ok(axum::Json(page.into_body("volumes")).into_response())
+    Ok(axum::Json(body).into_response())
 }
 
 #[utoipa::path(get, path = "/v1/volumes/{volume_id}", tag = "volumes",

@@ -5,58 +5,25 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{FaultProxy, Service, ServiceOptions, error_item, project};
-use crate::volumes::{ec2, proxied_calls, service_behind, tag_value};
+use crate::common::{
+    self, FaultProxy, Service, ServiceOptions, assert_show_and_delete_not_found, create_item, ec2,
+    error_item, post_action, project, proxied_calls, service_behind, show_item, tag_value,
+};
 
 async fn allocate(service: &Service, token: &str, address: Value) -> Value {
-    let response = service
-        .post("/v1/addresses", token, json!({ "address": address }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        response.status(),
-        201,
-        "allocation failed: {}",
-        response.text().await.unwrap()
-    );
-    let body: Value = response.json().await.unwrap();
-    body["address"].clone()
+    create_item(service, token, "addresses", "address", address, 201).await
 }
 
 async fn show(service: &Service, token: &str, id: &str) -> Value {
-    let response = service
-        .get(&format!("/v1/addresses/{id}"), token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "show {id}");
-    let body: Value = response.json().await.unwrap();
-    body["address"].clone()
+    show_item(service, token, "addresses", "address", id).await
 }
 
 async fn act(service: &Service, token: &str, id: &str, body: Value) -> reqwest::Response {
-    service
-        .post(&format!("/v1/addresses/{id}/action"), token, body)
-        .send()
-        .await
-        .unwrap()
+    post_action(service, token, "addresses", id, body).await
 }
 
 async fn listed_ids(service: &Service, token: &str, query: &str) -> Vec<String> {
-    let response = service
-        .get(&format!("/v1/addresses?{query}"), token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "list ?{query}");
-    let body: Value = response.json().await.unwrap();
-    body["addresses"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["id"].as_str().unwrap().to_owned())
-        .collect()
+    common::listed_ids(service, token, "addresses", query).await
 }
 
 /// Return the id of the primary network interface of an instance, read from EC2.
@@ -388,24 +355,14 @@ async fn address_isolation_between_projects() {
                 .await
                 .is_empty()
         );
-        let show_response = service
-            .get(&format!("/v1/addresses/{id}"), &other.member_token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            error_item(show_response, 404).await["code"],
-            "aws-hybrid.address.not_found"
-        );
-        let released = service
-            .delete(&format!("/v1/addresses/{id}"), &other.member_token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            error_item(released, 404).await["code"],
-            "aws-hybrid.address.not_found"
-        );
+        assert_show_and_delete_not_found(
+            &service,
+            &other.member_token,
+            "addresses",
+            &id,
+            "aws-hybrid.address.not_found",
+        )
+        .await;
         let moved = act(
             &service,
             &other.member_token,

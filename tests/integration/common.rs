@@ -8,6 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use aws_sdk_ec2::config::{BehaviorVersion, Region};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -591,6 +592,135 @@ pub async fn error_item(response: reqwest::Response, status: u16) -> Value {
     item
 }
 
+/// Build an EC2 client that talks straight to the emulator, to check what the service did on
+/// the AWS side.
+pub fn ec2(account_name: &str) -> aws_sdk_ec2::Client {
+    let a = account(account_name);
+    let config = aws_sdk_ec2::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_ec2::config::Credentials::new(
+            &a.aws_access_key_id,
+            &a.aws_secret_access_key,
+            None,
+            None,
+            "test",
+        ))
+        .endpoint_url(&env().moto_url)
+        .build();
+    aws_sdk_ec2::Client::from_conf(config)
+}
+
+/// Return the value of tag `key` of an EC2 resource.
+pub fn tag_value(tags: &[aws_sdk_ec2::types::Tag], key: &str) -> Option<String> {
+    tags.iter()
+        .find(|t| t.key() == Some(key))
+        .and_then(|t| t.value())
+        .map(str::to_owned)
+}
+
+/// Create an item by sending `{"<key>": item}` to `/v1/<collection>` and return the created
+/// item. The test fails unless the service returns `status`.
+pub async fn create_item(
+    service: &Service,
+    token: &str,
+    collection: &str,
+    key: &str,
+    item: Value,
+    status: u16,
+) -> Value {
+    let response = service
+        .post(&format!("/v1/{collection}"), token, json!({ key: item }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        status,
+        "{key} create failed: {}",
+        response.text().await.unwrap()
+    );
+    let body: Value = response.json().await.unwrap();
+    body[key].clone()
+}
+
+/// Send a GET to `path` and return the JSON body. The test fails unless the service returns
+/// 200.
+async fn get_ok(service: &Service, token: &str, path: &str) -> Value {
+    let response = service.get(path, token).send().await.unwrap();
+    assert_eq!(response.status(), 200, "GET {path}");
+    response.json().await.unwrap()
+}
+
+/// Read `/v1/<collection>/<id>` and return its `<key>` item. The test fails unless the
+/// service returns 200.
+pub async fn show_item(
+    service: &Service,
+    token: &str,
+    collection: &str,
+    key: &str,
+    id: &str,
+) -> Value {
+    let body = get_ok(service, token, &format!("/v1/{collection}/{id}")).await;
+    body[key].clone()
+}
+
+/// Send an action `body` to `/v1/<collection>/<id>/action`.
+pub async fn post_action(
+    service: &Service,
+    token: &str,
+    collection: &str,
+    id: &str,
+    body: Value,
+) -> reqwest::Response {
+    service
+        .post(&format!("/v1/{collection}/{id}/action"), token, body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// List `/v1/<collection>?<query>` and return the ids of the items under `<collection>`. The
+/// test fails unless the service returns 200.
+pub async fn listed_ids(
+    service: &Service,
+    token: &str,
+    collection: &str,
+    query: &str,
+) -> Vec<String> {
+    let body = get_ok(service, token, &format!("/v1/{collection}?{query}")).await;
+    body[collection]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Assert that both a GET and a DELETE of `/v1/<collection>/<id>` with `token` fail with 404
+/// and error code `code`, as they must for an item of another project.
+pub async fn assert_show_and_delete_not_found(
+    service: &Service,
+    token: &str,
+    collection: &str,
+    id: &str,
+    code: &str,
+) {
+    let path = format!("/v1/{collection}/{id}");
+    let show_response = service.get(&path, token).send().await.unwrap();
+    assert_eq!(
+        error_item(show_response, 404).await["code"],
+        code,
+        "GET {path}"
+    );
+    let delete_response = service.delete(&path, token).send().await.unwrap();
+    assert_eq!(
+        error_item(delete_response, 404).await["code"],
+        code,
+        "DELETE {path}"
+    );
+}
+
 /// A fault proxy process between the service and the emulator, owned by one test.
 pub struct FaultProxy {
     child: Child,
@@ -638,16 +768,31 @@ impl FaultProxy {
     }
 
     pub async fn calls(&self, action: &str) -> usize {
-        let calls: Vec<Value> = http()
-            .get(format!("{}/__fault__/calls", self.url))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        calls.iter().filter(|c| c["action"] == action).count()
+        proxied_calls(self, action).await.len()
     }
+}
+
+/// Start a service for `projects` whose AWS endpoint is the fault proxy.
+pub async fn service_behind(proxy: &FaultProxy, projects: &[&Project]) -> Service {
+    let mut options = ServiceOptions::new(projects);
+    options.aws_endpoint = proxy.url.clone();
+    Service::start(options).await
+}
+
+/// Return the calls of `action` that went through the proxy, each with its request parameters.
+pub async fn proxied_calls(proxy: &FaultProxy, action: &str) -> Vec<Value> {
+    let calls: Vec<Value> = http()
+        .get(format!("{}/__fault__/calls", proxy.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    calls
+        .into_iter()
+        .filter(|c| c["action"] == action)
+        .collect()
 }
 
 impl Drop for FaultProxy {

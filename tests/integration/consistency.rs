@@ -5,8 +5,8 @@
 
 use serde_json::json;
 
-use crate::common::{FaultProxy, error_item, project};
-use crate::volumes::{create_volume, proxied_calls, service_behind};
+use crate::common::{FaultProxy, error_item, project, proxied_calls, service_behind};
+use crate::volumes::create_volume;
 
 #[tokio::test]
 async fn new_volume_read_through_the_not_found_window() {

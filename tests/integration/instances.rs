@@ -2,28 +2,9 @@
 
 use std::collections::HashSet;
 
-use aws_sdk_ec2::config::{BehaviorVersion, Credentials, Region};
 use serde_json::{Value, json};
 
-use crate::common::{Service, ServiceOptions, TEST_AMI, account, env, error_item, http, project};
-
-/// Build an EC2 client that talks straight to the emulator, to check what the service did on the AWS side.
-fn ec2(account_name: &str) -> aws_sdk_ec2::Client {
-    let a = account(account_name);
-    let config = aws_sdk_ec2::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            &a.aws_access_key_id,
-            &a.aws_secret_access_key,
-            None,
-            None,
-            "test",
-        ))
-        .endpoint_url(&env().moto_url)
-        .build();
-    aws_sdk_ec2::Client::from_conf(config)
-}
+use crate::common::{Service, ServiceOptions, TEST_AMI, ec2, error_item, http, project};
 
 async fn act(service: &Service, token: &str, id: &str, action: &str) -> reqwest::Response {
     service

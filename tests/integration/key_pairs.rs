@@ -1,10 +1,9 @@
 //! Key pairs: generation, import and its checks, isolation between projects, idempotent
 //! creates and AWS errors.
 
-use aws_sdk_ec2::config::{BehaviorVersion, Credentials, Region};
 use serde_json::{Value, json};
 
-use crate::common::{FaultProxy, Service, ServiceOptions, account, env, error_item, project};
+use crate::common::{FaultProxy, Service, ServiceOptions, ec2, error_item, project};
 
 /// Public keys made with ssh-keygen for these tests. Their private keys were discarded.
 const RSA_2048: &str = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQCQQ3ir0rs/uDmn9C2IMekKwoHUKRf3U3cI/v92bu7AMfM6UzXSEeKVaiT4YjQP+k83oDzQEaYbjXAvrshj8+x2U4MIKpuzRBFjiiEQUrZzwCdnRjVuWunkOAiA9lpqpRPMaHG/WBf3T5n7JZP4u8Rsh0WSWRyD1p1cssCoHMeMMrtrvYlMXMhv7Nt/IvawMcHcTehpl9Bt3Ukp5O5bIJXnbJFmV10DhwD0uea7ygS805ePP8TqIZB0/4SIhmahcy84TDutBQk+FP/BWFvuiKOilem8l8IFJwZQVMRERxP0JlgbJO7Drc1BiGlVKVCCPNgskCJfS6rdRVVUxAShrTeb test-rsa-2048";
@@ -12,25 +11,6 @@ const ED25519: &str =
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIXoii9JIBzis5yxrBrURUu7sX8GRqV7KdwV87lO+G4J test-ed25519";
 const RSA_1024: &str = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQDaWYxyhcNZle6jlyS3eJ4Qe7K4oJc37CthCBJ39SIYF43ZsqSZy572bSoqnO8vAHCDISb7QKPjsdpZ+gpwHwua3IdSEW5cKY66cHB2kLp55gl6MW8xdBc1i3hiO9oNY38OizScHLS42sGKW1YH+Gakqq8kXaJRJ4zmgHAnCTWqPw== test-rsa-1024";
 const ECDSA: &str = "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBD5LGGLZkXpdlNzWHEk23/VeJ3I7tdxnbW+jtmAR2OzYYitboXbzj8Co9j3oAvesHgw2xna1tNFbu9M5yPvEWRc= test-ecdsa";
-
-/// Build an EC2 client that talks straight to the emulator, to check what the service did on
-/// the AWS side.
-fn ec2(account_name: &str) -> aws_sdk_ec2::Client {
-    let a = account(account_name);
-    let config = aws_sdk_ec2::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            &a.aws_access_key_id,
-            &a.aws_secret_access_key,
-            None,
-            None,
-            "test",
-        ))
-        .endpoint_url(&env().moto_url)
-        .build();
-    aws_sdk_ec2::Client::from_conf(config)
-}
 
 /// Return a key pair name that no other test uses, because names are unique per AWS account
 /// and region.

@@ -1,31 +1,9 @@
 //! Security groups and their rules: the lifecycle, every kind of rule, duplicates, input
 //! checks, isolation between projects, idempotent creates and AWS errors.
 
-use aws_sdk_ec2::config::{BehaviorVersion, Credentials, Region};
 use serde_json::{Value, json};
 
-use crate::common::{
-    FaultProxy, Service, ServiceOptions, account, env, error_item, project, unique,
-};
-
-/// Build an EC2 client that talks straight to the emulator, to check what the service did on
-/// the AWS side.
-fn ec2(account_name: &str) -> aws_sdk_ec2::Client {
-    let a = account(account_name);
-    let config = aws_sdk_ec2::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            &a.aws_access_key_id,
-            &a.aws_secret_access_key,
-            None,
-            None,
-            "test",
-        ))
-        .endpoint_url(&env().moto_url)
-        .build();
-    aws_sdk_ec2::Client::from_conf(config)
-}
+use crate::common::{FaultProxy, Service, ServiceOptions, ec2, error_item, project, unique};
 
 async fn create_group(service: &Service, token: &str, body: Value) -> reqwest::Response {
     service

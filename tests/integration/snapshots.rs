@@ -3,23 +3,14 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{FaultProxy, Service, ServiceOptions, error_item, project};
-use crate::volumes::{create_volume, ec2, proxied_calls, service_behind, tag_value};
+use crate::common::{
+    self, FaultProxy, Service, ServiceOptions, assert_show_and_delete_not_found, ec2, error_item,
+    project, proxied_calls, service_behind, tag_value,
+};
+use crate::volumes::create_volume;
 
 async fn listed_ids(service: &Service, token: &str, query: &str) -> Vec<String> {
-    let response = service
-        .get(&format!("/v1/snapshots?{query}"), token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "list ?{query}");
-    let body: Value = response.json().await.unwrap();
-    body["snapshots"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["id"].as_str().unwrap().to_owned())
-        .collect()
+    common::listed_ids(service, token, "snapshots", query).await
 }
 
 async fn create_snapshot(service: &Service, token: &str, snapshot: Value) -> reqwest::Response {
@@ -216,24 +207,14 @@ async fn snapshot_isolation_between_projects() {
                 .await
                 .is_empty()
         );
-        let show = service
-            .get(&format!("/v1/snapshots/{id}"), &other.member_token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            error_item(show, 404).await["code"],
-            "aws-hybrid.snapshot.not_found"
-        );
-        let delete = service
-            .delete(&format!("/v1/snapshots/{id}"), &other.member_token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            error_item(delete, 404).await["code"],
-            "aws-hybrid.snapshot.not_found"
-        );
+        assert_show_and_delete_not_found(
+            &service,
+            &other.member_token,
+            "snapshots",
+            &id,
+            "aws-hybrid.snapshot.not_found",
+        )
+        .await;
     }
     assert_eq!(listed_ids(&service, &p.member_token, "").await, vec![id]);
 }

@@ -1,113 +1,28 @@
 //! EBS volumes: the lifecycle with attach and detach, input checks, volumes from snapshots,
 //! idempotent creates, IAM denials and project isolation.
 
-use aws_sdk_ec2::config::{BehaviorVersion, Credentials, Region};
 use serde_json::{Value, json};
 
 use crate::common::{
-    FaultProxy, Project, Service, ServiceOptions, account, env, error_item, http, project,
+    self, FaultProxy, Service, ServiceOptions, assert_show_and_delete_not_found, create_item, ec2,
+    error_item, http, post_action, project, proxied_calls, service_behind, show_item, tag_value,
 };
-
-/// Build an EC2 client that talks straight to the emulator, to check what the service did on
-/// the AWS side.
-pub(crate) fn ec2(account_name: &str) -> aws_sdk_ec2::Client {
-    let a = account(account_name);
-    let config = aws_sdk_ec2::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            &a.aws_access_key_id,
-            &a.aws_secret_access_key,
-            None,
-            None,
-            "test",
-        ))
-        .endpoint_url(&env().moto_url)
-        .build();
-    aws_sdk_ec2::Client::from_conf(config)
-}
-
-/// Start a service for `projects` whose AWS endpoint is the fault proxy.
-pub(crate) async fn service_behind(proxy: &FaultProxy, projects: &[&Project]) -> Service {
-    let mut options = ServiceOptions::new(projects);
-    options.aws_endpoint = proxy.url.clone();
-    Service::start(options).await
-}
-
-/// Return the calls of `action` that went through the proxy, each with its request parameters.
-pub(crate) async fn proxied_calls(proxy: &FaultProxy, action: &str) -> Vec<Value> {
-    let calls: Vec<Value> = http()
-        .get(format!("{}/__fault__/calls", proxy.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    calls
-        .into_iter()
-        .filter(|c| c["action"] == action)
-        .collect()
-}
-
-/// Return the value of tag `key` of an EC2 resource.
-pub(crate) fn tag_value(tags: &[aws_sdk_ec2::types::Tag], key: &str) -> Option<String> {
-    tags.iter()
-        .find(|t| t.key() == Some(key))
-        .and_then(|t| t.value())
-        .map(str::to_owned)
-}
 
 /// Create a volume and return its body; fails the test unless the service returns 202.
 pub(crate) async fn create_volume(service: &Service, token: &str, volume: Value) -> Value {
-    let response = service
-        .post("/v1/volumes", token, json!({ "volume": volume }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        response.status(),
-        202,
-        "volume create failed: {}",
-        response.text().await.unwrap()
-    );
-    let body: Value = response.json().await.unwrap();
-    body["volume"].clone()
+    create_item(service, token, "volumes", "volume", volume, 202).await
 }
 
 async fn show_volume(service: &Service, token: &str, id: &str) -> Value {
-    let response = service
-        .get(&format!("/v1/volumes/{id}"), token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "show {id}");
-    let body: Value = response.json().await.unwrap();
-    body["volume"].clone()
+    show_item(service, token, "volumes", "volume", id).await
 }
 
 async fn act(service: &Service, token: &str, id: &str, body: Value) -> reqwest::Response {
-    service
-        .post(&format!("/v1/volumes/{id}/action"), token, body)
-        .send()
-        .await
-        .unwrap()
+    post_action(service, token, "volumes", id, body).await
 }
 
 async fn listed_ids(service: &Service, token: &str, query: &str) -> Vec<String> {
-    let response = service
-        .get(&format!("/v1/volumes?{query}"), token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "list ?{query}");
-    let body: Value = response.json().await.unwrap();
-    body["volumes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v["id"].as_str().unwrap().to_owned())
-        .collect()
+    common::listed_ids(service, token, "volumes", query).await
 }
 
 /// Launch an instance and return its id and availability zone.
@@ -717,24 +632,14 @@ async fn volume_isolation_between_projects() {
                 .await
                 .is_empty()
         );
-        let show = service
-            .get(&format!("/v1/volumes/{id}"), &other.member_token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            error_item(show, 404).await["code"],
-            "aws-hybrid.volume.not_found"
-        );
-        let delete = service
-            .delete(&format!("/v1/volumes/{id}"), &other.member_token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            error_item(delete, 404).await["code"],
-            "aws-hybrid.volume.not_found"
-        );
+        assert_show_and_delete_not_found(
+            &service,
+            &other.member_token,
+            "volumes",
+            &id,
+            "aws-hybrid.volume.not_found",
+        )
+        .await;
         let attach_foreign = act(
             &service,
             &other.member_token,

@@ -7,9 +7,9 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::{self as ec2, DomainType, ResourceType};
 
 use super::AwsDriver;
-use super::errors::from_sdk;
+use super::errors::{from_sdk, none_if_not_found};
 use super::instances;
-use super::tags::filter;
+use super::tags::{filter, owned_by_scope};
 use super::volumes::{conflict, creation_tags, project_filter, read_tags, token_filter};
 use crate::cloud::addresses::AddressDriver;
 use crate::cloud::{
@@ -72,10 +72,6 @@ pub(super) async fn get(
 }
 
 async fn get_once(driver: &AwsDriver, scope: Scope<'_>, id: &str) -> Result<Address, CloudError> {
-    let not_found = || CloudError::NotFound {
-        resource: "address",
-        id: id.to_owned(),
-    };
     let result = driver
         .client(scope)
         .await?
@@ -83,21 +79,14 @@ async fn get_once(driver: &AwsDriver, scope: Scope<'_>, id: &str) -> Result<Addr
         .allocation_ids(id)
         .send()
         .await;
-    let found = match result {
-        Ok(output) => output
+    let found = none_if_not_found("DescribeAddresses", result, |output| {
+        output
             .addresses()
             .iter()
             .find(|a| a.allocation_id() == Some(id))
-            .map(|a| convert(a, scope)),
-        Err(error) => match from_sdk("DescribeAddresses", error) {
-            CloudError::NotFound { .. } => None,
-            other => return Err(other),
-        },
-    };
-    match found {
-        Some(address) if address.project_id == scope.project_id => Ok(address),
-        _ => Err(not_found()),
-    }
+            .map(|a| convert(a, scope))
+    })?;
+    owned_by_scope(found, |a| &a.project_id, scope, "address", id)
 }
 
 pub(super) async fn allocate(
@@ -282,17 +271,13 @@ async fn check_network_interface(
         .network_interface_ids(id)
         .send()
         .await;
-    let interface = match result {
-        Ok(output) => output
+    let interface = none_if_not_found("DescribeNetworkInterfaces", result, |output| {
+        output
             .network_interfaces()
             .iter()
             .find(|i| i.network_interface_id() == Some(id))
-            .cloned(),
-        Err(error) => match from_sdk("DescribeNetworkInterfaces", error) {
-            CloudError::NotFound { .. } => None,
-            other => return Err(other),
-        },
-    };
+            .cloned()
+    })?;
     let Some(interface) = interface else {
         return Err(missing());
     };

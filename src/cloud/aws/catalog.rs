@@ -1,9 +1,11 @@
 //! Read-only EC2 catalog data: regions, availability zones, instance types and images.
 
-use aws_sdk_ec2::types::Filter;
+use aws_sdk_ec2::operation::describe_instance_types::DescribeInstanceTypesOutput;
+use aws_sdk_ec2::types::{Filter, InstanceTypeInfo};
 
 use super::AwsDriver;
 use super::errors::from_sdk;
+use super::pages::collect_pages;
 use crate::cloud::{
     AvailabilityZone, CloudError, Image, ImageFilter, InstanceType, Region, Scope, TAG_PREFIX,
     TAG_PROJECT_ID,
@@ -72,49 +74,50 @@ pub(super) async fn instance_types(
     scope: Scope<'_>,
 ) -> Result<Vec<InstanceType>, CloudError> {
     let client = driver.client(scope).await?;
-    let mut types = Vec::new();
-    let mut next_token: Option<String> = None;
-    for _ in 0..MAX_PAGES {
-        let page = client
-            .describe_instance_types()
-            .max_results(100)
-            .set_next_token(next_token.take())
-            .send()
-            .await
-            .map_err(|e| from_sdk("DescribeInstanceTypes", e))?;
-        types.extend(page.instance_types().iter().filter_map(|t| {
-            Some(InstanceType {
-                name: t.instance_type()?.as_str().to_owned(),
-                vcpus: t.v_cpu_info().and_then(|v| v.default_v_cpus()),
-                memory_mib: t.memory_info().and_then(|m| m.size_in_mib()),
-                architectures: t
-                    .processor_info()
-                    .map(|p| {
-                        p.supported_architectures()
-                            .iter()
-                            .map(|a| a.as_str().to_owned())
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                current_generation: t.current_generation(),
-                ena_support: t
-                    .network_info()
-                    .and_then(|n| n.ena_support())
-                    .map(|e| e.as_str().to_owned()),
+    let mut types = collect_pages(
+        "DescribeInstanceTypes",
+        MAX_PAGES,
+        |token| {
+            client
+                .describe_instance_types()
+                .max_results(100)
+                .set_next_token(token)
+                .send()
+        },
+        |page| {
+            page.instance_types()
+                .iter()
+                .filter_map(instance_type)
+                .collect()
+        },
+        DescribeInstanceTypesOutput::next_token,
+    )
+    .await?;
+    types.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(types)
+}
+
+/// Converts one DescribeInstanceTypes entry. An entry without a type name returns None and
+/// is left out of the list.
+fn instance_type(info: &InstanceTypeInfo) -> Option<InstanceType> {
+    Some(InstanceType {
+        name: info.instance_type()?.as_str().to_owned(),
+        vcpus: info.v_cpu_info().and_then(|v| v.default_v_cpus()),
+        memory_mib: info.memory_info().and_then(|m| m.size_in_mib()),
+        architectures: info
+            .processor_info()
+            .map(|p| {
+                p.supported_architectures()
+                    .iter()
+                    .map(|a| a.as_str().to_owned())
+                    .collect()
             })
-        }));
-        next_token = page
-            .next_token()
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned);
-        if next_token.is_none() {
-            types.sort_by(|a, b| a.name.cmp(&b.name));
-            return Ok(types);
-        }
-    }
-    Err(CloudError::Unavailable {
-        action: "DescribeInstanceTypes".into(),
-        message: format!("more than {MAX_PAGES} result pages"),
+            .unwrap_or_default(),
+        current_generation: info.current_generation(),
+        ena_support: info
+            .network_info()
+            .and_then(|n| n.ena_support())
+            .map(|e| e.as_str().to_owned()),
     })
 }
 

@@ -40,6 +40,25 @@ where
     classify(action, &code, &message, status)
 }
 
+/// Reads the result of a Describe call by id with `pick`. A NotFound error, such as
+/// `InvalidVolume.NotFound`, becomes `Ok(None)`. Any other error is classified and returned.
+pub(super) fn none_if_not_found<O, E, T>(
+    action: &str,
+    result: Result<O, SdkError<E, HttpResponse>>,
+    pick: impl FnOnce(O) -> Option<T>,
+) -> Result<Option<T>, CloudError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match result {
+        Ok(output) => Ok(pick(output)),
+        Err(error) => match from_sdk(action, error) {
+            CloudError::NotFound { .. } => Ok(None),
+            other => Err(other),
+        },
+    }
+}
+
 /// Map an EC2 error code (and HTTP status for unknown codes) to a [`CloudError`].
 pub(super) fn classify(action: &str, code: &str, message: &str, status: u16) -> CloudError {
     let action = action.to_owned();

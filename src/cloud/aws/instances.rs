@@ -3,10 +3,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use aws_sdk_ec2::operation::describe_instances::DescribeInstancesOutput;
 use aws_sdk_ec2::primitives::DateTimeFormat;
 use aws_sdk_ec2::types::{self as ec2, Filter, ResourceType, Tag, TagSpecification};
 
-use super::errors::from_sdk;
+use super::errors::{from_sdk, none_if_not_found};
+use super::pages::collect_pages;
 use super::{AwsDriver, launch_options};
 use crate::cloud::{
     CloudError, Instance, InstanceAction, InstanceFilter, LaunchSpec, Scope, TAG_PREFIX,
@@ -73,34 +75,29 @@ async fn walk_account(
 ) -> Result<Arc<Vec<Instance>>, CloudError> {
     let client = driver.client(scope).await?;
     let filters = vec![filter("tag-key", TAG_PROJECT_ID)];
-    let mut instances = Vec::new();
-    let mut next_token: Option<String> = None;
-    for _ in 0..MAX_PAGES {
-        let page = client
-            .describe_instances()
-            .set_filters(Some(filters.clone()))
-            .max_results(1000)
-            .set_next_token(next_token.take())
-            .send()
-            .await
-            .map_err(|e| from_sdk("DescribeInstances", e))?;
-        // A page may be short or empty while more pages follow: only the token ends the walk.
-        for reservation in page.reservations() {
-            instances.extend(reservation.instances().iter().map(|i| convert(i, scope)));
-        }
-        next_token = page
-            .next_token()
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned);
-        if next_token.is_none() {
-            instances.sort_by(|a, b| a.id.cmp(&b.id));
-            return Ok(Arc::new(instances));
-        }
-    }
-    Err(CloudError::Unavailable {
-        action: "DescribeInstances".into(),
-        message: format!("more than {MAX_PAGES} result pages"),
-    })
+    let mut instances = collect_pages(
+        "DescribeInstances",
+        MAX_PAGES,
+        |token| {
+            client
+                .describe_instances()
+                .set_filters(Some(filters.clone()))
+                .max_results(1000)
+                .set_next_token(token)
+                .send()
+        },
+        |page| {
+            page.reservations()
+                .iter()
+                .flat_map(|r| r.instances())
+                .map(|i| convert(i, scope))
+                .collect()
+        },
+        DescribeInstancesOutput::next_token,
+    )
+    .await?;
+    instances.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(Arc::new(instances))
 }
 
 /// Describe one instance of the project. An instance of another project, or one EC2 does not
@@ -121,18 +118,14 @@ pub(super) async fn get(
         .instance_ids(id)
         .send()
         .await;
-    let found = match result {
-        Ok(output) => output
+    let found = none_if_not_found("DescribeInstances", result, |output| {
+        output
             .reservations()
             .iter()
             .flat_map(|r| r.instances())
             .find(|i| i.instance_id() == Some(id))
-            .map(|i| convert(i, scope)),
-        Err(error) => match from_sdk("DescribeInstances", error) {
-            CloudError::NotFound { .. } => None,
-            other => return Err(other),
-        },
-    };
+            .map(|i| convert(i, scope))
+    })?;
     match found {
         Some(instance) if instance.project_id == scope.project_id => Ok(instance),
         Some(_) => Err(not_found()),

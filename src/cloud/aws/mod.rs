@@ -14,6 +14,7 @@ mod instances;
 mod key_pairs;
 mod launch_options;
 mod networks;
+mod pages;
 mod rule_ids;
 mod security_groups;
 mod snapshots;

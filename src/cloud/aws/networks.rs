@@ -4,10 +4,13 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
+use aws_sdk_ec2::operation::describe_subnets::DescribeSubnetsOutput;
+use aws_sdk_ec2::operation::describe_vpcs::DescribeVpcsOutput;
 use aws_sdk_ec2::types::{self as ec2, Filter, Tag};
 
 use super::AwsDriver;
 use super::errors::from_sdk;
+use super::pages::collect_pages;
 use crate::cloud::networks::NetworkDriver;
 use crate::cloud::{CloudError, Scope, Subnet, SubnetFilter, Vpc};
 
@@ -20,27 +23,27 @@ const PAGE_SIZE: i32 = 1000;
 impl NetworkDriver for AwsDriver {
     async fn list_vpcs(&self, scope: Scope<'_>) -> Result<Vec<Vpc>, CloudError> {
         let client = self.client(scope).await?;
-        let mut vpcs = Vec::new();
-        let mut next_token: Option<String> = None;
-        for _ in 0..MAX_PAGES {
-            let page = client
-                .describe_vpcs()
-                .max_results(PAGE_SIZE)
-                .set_next_token(next_token.take())
-                .send()
-                .await
-                .map_err(|e| from_sdk("DescribeVpcs", e))?;
-            vpcs.extend(page.vpcs().iter().filter_map(|v| convert_vpc(v, scope)));
-            next_token = page
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned);
-            if next_token.is_none() {
-                vpcs.sort_by(|a, b| a.id.cmp(&b.id));
-                return Ok(vpcs);
-            }
-        }
-        Err(too_many_pages("DescribeVpcs"))
+        let mut vpcs = collect_pages(
+            "DescribeVpcs",
+            MAX_PAGES,
+            |token| {
+                client
+                    .describe_vpcs()
+                    .max_results(PAGE_SIZE)
+                    .set_next_token(token)
+                    .send()
+            },
+            |page| {
+                page.vpcs()
+                    .iter()
+                    .filter_map(|v| convert_vpc(v, scope))
+                    .collect()
+            },
+            DescribeVpcsOutput::next_token,
+        )
+        .await?;
+        vpcs.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(vpcs)
     }
 
     async fn get_vpc(&self, scope: Scope<'_>, id: &str) -> Result<Vpc, CloudError> {
@@ -88,32 +91,28 @@ impl NetworkDriver for AwsDriver {
             );
         }
         let filters = (!filters.is_empty()).then_some(filters);
-        let mut subnets = Vec::new();
-        let mut next_token: Option<String> = None;
-        for _ in 0..MAX_PAGES {
-            let page = client
-                .describe_subnets()
-                .set_filters(filters.clone())
-                .max_results(PAGE_SIZE)
-                .set_next_token(next_token.take())
-                .send()
-                .await
-                .map_err(|e| from_sdk("DescribeSubnets", e))?;
-            subnets.extend(
+        let mut subnets = collect_pages(
+            "DescribeSubnets",
+            MAX_PAGES,
+            |token| {
+                client
+                    .describe_subnets()
+                    .set_filters(filters.clone())
+                    .max_results(PAGE_SIZE)
+                    .set_next_token(token)
+                    .send()
+            },
+            |page| {
                 page.subnets()
                     .iter()
-                    .filter_map(|s| convert_subnet(s, scope)),
-            );
-            next_token = page
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned);
-            if next_token.is_none() {
-                subnets.sort_by(|a, b| a.id.cmp(&b.id));
-                return Ok(subnets);
-            }
-        }
-        Err(too_many_pages("DescribeSubnets"))
+                    .filter_map(|s| convert_subnet(s, scope))
+                    .collect()
+            },
+            DescribeSubnetsOutput::next_token,
+        )
+        .await?;
+        subnets.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(subnets)
     }
 
     async fn get_subnet(&self, scope: Scope<'_>, id: &str) -> Result<Subnet, CloudError> {
@@ -140,13 +139,6 @@ impl NetworkDriver for AwsDriver {
                 other => Err(other),
             },
         }
-    }
-}
-
-fn too_many_pages(action: &str) -> CloudError {
-    CloudError::Unavailable {
-        action: action.to_owned(),
-        message: format!("more than {MAX_PAGES} result pages"),
     }
 }
 

@@ -1,12 +1,14 @@
 //! EBS snapshots, confined to the calling project by the `aws-hybrid:project-id` tag.
 
 use aws_sdk_ec2::operation::create_snapshot::CreateSnapshotOutput;
+use aws_sdk_ec2::operation::describe_snapshots::DescribeSnapshotsOutput;
 use aws_sdk_ec2::primitives::DateTimeFormat;
 use aws_sdk_ec2::types::{self as ec2, ResourceType};
 
 use super::AwsDriver;
-use super::errors::from_sdk;
-use super::tags::filter;
+use super::errors::{from_sdk, none_if_not_found};
+use super::pages::collect_pages;
+use super::tags::{filter, owned_by_scope};
 use super::volumes::{self, conflict, creation_tags, project_filter, read_tags, token_filter};
 use crate::cloud::{CloudError, Scope, Snapshot, SnapshotFilter, SnapshotSpec};
 
@@ -43,32 +45,23 @@ async fn describe(
     filters: Vec<ec2::Filter>,
 ) -> Result<Vec<Snapshot>, CloudError> {
     let client = driver.client(scope).await?;
-    let mut snapshots = Vec::new();
-    let mut next_token: Option<String> = None;
-    for _ in 0..MAX_PAGES {
+    collect_pages(
+        "DescribeSnapshots",
+        MAX_PAGES,
         // Without an owner, EC2 also walks every public snapshot it may show the account.
-        let page = client
-            .describe_snapshots()
-            .owner_ids("self")
-            .set_filters(Some(filters.clone()))
-            .max_results(1000)
-            .set_next_token(next_token.take())
-            .send()
-            .await
-            .map_err(|e| from_sdk("DescribeSnapshots", e))?;
-        snapshots.extend(page.snapshots().iter().map(|s| convert(s, scope)));
-        next_token = page
-            .next_token()
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned);
-        if next_token.is_none() {
-            return Ok(snapshots);
-        }
-    }
-    Err(CloudError::Unavailable {
-        action: "DescribeSnapshots".into(),
-        message: format!("more than {MAX_PAGES} result pages"),
-    })
+        |token| {
+            client
+                .describe_snapshots()
+                .owner_ids("self")
+                .set_filters(Some(filters.clone()))
+                .max_results(1000)
+                .set_next_token(token)
+                .send()
+        },
+        |page| page.snapshots().iter().map(|s| convert(s, scope)).collect(),
+        DescribeSnapshotsOutput::next_token,
+    )
+    .await
 }
 
 /// Describe one snapshot of the project; a snapshot of another project is not found.
@@ -81,10 +74,6 @@ pub(super) async fn get(
 }
 
 async fn get_once(driver: &AwsDriver, scope: Scope<'_>, id: &str) -> Result<Snapshot, CloudError> {
-    let not_found = || CloudError::NotFound {
-        resource: "snapshot",
-        id: id.to_owned(),
-    };
     let result = driver
         .client(scope)
         .await?
@@ -92,21 +81,14 @@ async fn get_once(driver: &AwsDriver, scope: Scope<'_>, id: &str) -> Result<Snap
         .snapshot_ids(id)
         .send()
         .await;
-    let found = match result {
-        Ok(output) => output
+    let found = none_if_not_found("DescribeSnapshots", result, |output| {
+        output
             .snapshots()
             .iter()
             .find(|s| s.snapshot_id() == Some(id))
-            .map(|s| convert(s, scope)),
-        Err(error) => match from_sdk("DescribeSnapshots", error) {
-            CloudError::NotFound { .. } => None,
-            other => return Err(other),
-        },
-    };
-    match found {
-        Some(snapshot) if snapshot.project_id == scope.project_id => Ok(snapshot),
-        _ => Err(not_found()),
-    }
+            .map(|s| convert(s, scope))
+    })?;
+    owned_by_scope(found, |s| &s.project_id, scope, "snapshot", id)
 }
 
 pub(super) async fn create(

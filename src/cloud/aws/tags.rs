@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 
 pub use crate::cloud::TAG_IDEMPOTENCY_TOKEN;
-use crate::cloud::{Scope, TAG_PREFIX, TAG_PROJECT_ID, TAG_REQUEST_ID, TAG_USER_ID};
+use crate::cloud::{CloudError, Scope, TAG_PREFIX, TAG_PROJECT_ID, TAG_REQUEST_ID, TAG_USER_ID};
 
 pub fn filter(name: &str, value: &str) -> Filter {
     Filter::builder().name(name).values(value).build()
@@ -45,6 +45,25 @@ pub fn tag_specification(kind: ResourceType, tags: &[Tag]) -> TagSpecification {
         .resource_type(kind)
         .set_tags(Some(tags.to_vec()))
         .build()
+}
+
+/// Returns `found` if its project tag, read by `project_of`, names the scope's project. A
+/// resource of another project is NotFound, like a missing one, so a caller cannot tell
+/// another project's id from an unknown one.
+pub fn owned_by_scope<T>(
+    found: Option<T>,
+    project_of: impl FnOnce(&T) -> &str,
+    scope: Scope<'_>,
+    resource: &'static str,
+    id: &str,
+) -> Result<T, CloudError> {
+    match found {
+        Some(item) if project_of(&item) == scope.project_id => Ok(item),
+        _ => Err(CloudError::NotFound {
+            resource,
+            id: id.to_owned(),
+        }),
+    }
 }
 
 /// What the service's tags say about a resource, and the user's own tags.

@@ -2,6 +2,7 @@
 //! `aws-hybrid:project-id` tag.
 
 use aws_sdk_ec2::operation::create_volume::CreateVolumeOutput;
+use aws_sdk_ec2::operation::describe_volumes::DescribeVolumesOutput;
 use aws_sdk_ec2::primitives::DateTimeFormat;
 use std::collections::BTreeMap;
 
@@ -10,8 +11,9 @@ use aws_sdk_ec2::types::{self as ec2, ResourceType, Tag, TagSpecification};
 use async_trait::async_trait;
 
 use super::AwsDriver;
-use super::errors::from_sdk;
-use super::tags::{self, Ownership, filter, tag_filter};
+use super::errors::{from_sdk, none_if_not_found};
+use super::pages::collect_pages;
+use super::tags::{self, Ownership, filter, owned_by_scope, tag_filter};
 use super::{instances, snapshots};
 use crate::cloud::volumes::VolumeDriver;
 use crate::cloud::{
@@ -100,31 +102,21 @@ async fn describe(
     filters: Vec<ec2::Filter>,
 ) -> Result<Vec<Volume>, CloudError> {
     let client = driver.client(scope).await?;
-    let mut volumes = Vec::new();
-    let mut next_token: Option<String> = None;
-    for _ in 0..MAX_PAGES {
-        let page = client
-            .describe_volumes()
-            .set_filters(Some(filters.clone()))
-            .max_results(500)
-            .set_next_token(next_token.take())
-            .send()
-            .await
-            .map_err(|e| from_sdk("DescribeVolumes", e))?;
-        volumes.extend(page.volumes().iter().map(|v| convert(v, scope)));
-        // A page may be short or empty while more pages follow: only the token ends the walk.
-        next_token = page
-            .next_token()
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned);
-        if next_token.is_none() {
-            return Ok(volumes);
-        }
-    }
-    Err(CloudError::Unavailable {
-        action: "DescribeVolumes".into(),
-        message: format!("more than {MAX_PAGES} result pages"),
-    })
+    collect_pages(
+        "DescribeVolumes",
+        MAX_PAGES,
+        |token| {
+            client
+                .describe_volumes()
+                .set_filters(Some(filters.clone()))
+                .max_results(500)
+                .set_next_token(token)
+                .send()
+        },
+        |page| page.volumes().iter().map(|v| convert(v, scope)).collect(),
+        DescribeVolumesOutput::next_token,
+    )
+    .await
 }
 
 /// Describe one volume of the project; a volume of another project is not found.
@@ -137,10 +129,6 @@ pub(super) async fn get(
 }
 
 async fn get_once(driver: &AwsDriver, scope: Scope<'_>, id: &str) -> Result<Volume, CloudError> {
-    let not_found = || CloudError::NotFound {
-        resource: "volume",
-        id: id.to_owned(),
-    };
     let result = driver
         .client(scope)
         .await?
@@ -148,21 +136,14 @@ async fn get_once(driver: &AwsDriver, scope: Scope<'_>, id: &str) -> Result<Volu
         .volume_ids(id)
         .send()
         .await;
-    let found = match result {
-        Ok(output) => output
+    let found = none_if_not_found("DescribeVolumes", result, |output| {
+        output
             .volumes()
             .iter()
             .find(|v| v.volume_id() == Some(id))
-            .map(|v| convert(v, scope)),
-        Err(error) => match from_sdk("DescribeVolumes", error) {
-            CloudError::NotFound { .. } => None,
-            other => return Err(other),
-        },
-    };
-    match found {
-        Some(volume) if volume.project_id == scope.project_id => Ok(volume),
-        _ => Err(not_found()),
-    }
+            .map(|v| convert(v, scope))
+    })?;
+    owned_by_scope(found, |v| &v.project_id, scope, "volume", id)
 }
 
 pub(super) async fn create(
