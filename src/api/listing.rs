@@ -3,6 +3,7 @@
 //! Each handler keeps its own policy check, input checks and filter type.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use axum::http::HeaderMap;
 use serde::Serialize;
@@ -116,6 +117,22 @@ impl<'q> ListRequest<'q> {
         .await
     }
 
+    /// Returns the key under which the list of this request is kept for its later pages, or
+    /// None for a listing of other projects, which checks its rule and reads afresh each time.
+    fn cursor_key(&self, project: &Project) -> Option<String> {
+        if !self.selection.is_own_project() {
+            return None;
+        }
+        let scope = project.scope();
+        let key = (
+            scope.project_id,
+            scope.region,
+            self.endpoint.path,
+            self.params.filters,
+        );
+        Some(serde_json::to_string(&key).expect("strings serialize"))
+    }
+
     /// Builds the link to the page after `marker`: the resource's filters, then
     /// `all_projects` and `project_id`, each only when the request sent it.
     pub fn next_href(&self, base: &str, marker: &str) -> String {
@@ -137,6 +154,10 @@ impl<'q> ListRequest<'q> {
 /// Runs a whole list request after the handler's own checks: parses `limit` and the project
 /// selection, calls `list` for each selected project, and returns the body of the requested
 /// page. `key_of` is the sort and marker key, for example the id.
+///
+/// A page with a `next` link keeps the list it was cut from, and a later page of the caller's
+/// own project whose marker is in that list is cut from it without calling `list`
+/// (see [`super::list_cursors`]).
 pub async fn list_page<'q, T, Fut>(
     state: &SharedState,
     project: &'q Project,
@@ -147,15 +168,36 @@ pub async fn list_page<'q, T, Fut>(
     list: impl Fn(Scope<'q>) -> Fut,
 ) -> Result<Value, ApiError>
 where
-    T: Serialize,
+    T: Serialize + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<Vec<T>, CloudError>>,
 {
     let request = ListRequest::parse(endpoint, params, state.config.api.max_limit)?;
-    let items = request.list(project, &key_of, list).await?;
-    let base = state.base_url(headers);
-    Ok(request
-        .page(items, &key_of, &base)
-        .into_body(endpoint.collection))
+    let cursor = request.cursor_key(project);
+    let marker = request.params.marker;
+    let kept = match (&cursor, marker) {
+        (Some(key), Some(marker)) => state.cursors.resume(key, marker, &key_of),
+        _ => None,
+    };
+    let fresh = kept.is_none();
+    let items = match kept {
+        Some(items) => items,
+        None => Arc::new(request.list(project, &key_of, list).await?),
+    };
+    // One item past the page tells whether a next page exists.
+    let candidates = items
+        .iter()
+        .filter(|item| marker.is_none_or(|m| key_of(item) > m))
+        .take(request.limit + 1)
+        .cloned()
+        .collect();
+    let page = request.page(candidates, &key_of, &state.base_url(headers));
+    if let Some(key) = cursor
+        && fresh
+        && !page.links.is_empty()
+    {
+        state.cursors.keep(key, &project.context.project_id, items);
+    }
+    Ok(page.into_body(endpoint.collection))
 }
 
 #[cfg(test)]

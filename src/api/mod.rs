@@ -15,6 +15,7 @@ pub mod instance_types;
 pub mod instances;
 pub mod key_pairs;
 pub mod limits;
+pub mod list_cursors;
 pub mod listing;
 pub mod microversion;
 pub mod networks;
@@ -121,6 +122,8 @@ pub struct AppState {
     pub signer: Option<Arc<Signer>>,
     /// Makes the capacity checks and launches of one project take turns.
     pub capacity: guardrails::CapacityLocks,
+    /// Lists kept for the pages after the first.
+    pub cursors: list_cursors::ListCursors,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -142,6 +145,7 @@ impl AppState {
             auth,
             signer,
             capacity: guardrails::CapacityLocks::default(),
+            cursors: list_cursors::ListCursors::default(),
         }
     }
 

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
+use axum::http::Method;
 use axum::http::request::Parts;
 
 use super::SharedState;
@@ -26,6 +27,34 @@ pub struct Project {
     tenants: Arc<TenantMap>,
     policy: Arc<Policy>,
     region: String,
+    _change: Option<Change>,
+}
+
+/// A request that may change the project's resources. The lists kept for the project's next
+/// pages are dropped when it starts and again when it ends, so that no page after a change
+/// comes from a list read before the change finished.
+struct Change {
+    state: SharedState,
+    project_id: String,
+}
+
+impl Change {
+    fn begin(parts: &Parts, state: &SharedState, project_id: &str) -> Option<Change> {
+        if parts.method == Method::GET || parts.method == Method::HEAD {
+            return None;
+        }
+        state.cursors.forget_project(project_id);
+        Some(Change {
+            state: state.clone(),
+            project_id: project_id.to_owned(),
+        })
+    }
+}
+
+impl Drop for Change {
+    fn drop(&mut self) {
+        self.state.cursors.forget_project(&self.project_id);
+    }
 }
 
 impl FromRequestParts<SharedState> for Project {
@@ -44,11 +73,13 @@ impl FromRequestParts<SharedState> for Project {
             .get(REGION_HEADER)
             .map(|value| value.to_str().unwrap_or("\u{fffd}").trim().to_owned());
         let region = choose_region(tenant, requested)?;
+        let change = Change::begin(parts, state, &context.project_id);
         Ok(Project {
             context,
             tenants,
             policy,
             region,
+            _change: change,
         })
     }
 }

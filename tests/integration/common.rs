@@ -646,7 +646,7 @@ pub async fn create_item(
 
 /// Send a GET to `path` and return the JSON body. The test fails unless the service returns
 /// 200.
-async fn get_ok(service: &Service, token: &str, path: &str) -> Value {
+pub async fn get_ok(service: &Service, token: &str, path: &str) -> Value {
     let response = service.get(path, token).send().await.unwrap();
     assert_eq!(response.status(), 200, "GET {path}");
     response.json().await.unwrap()

@@ -16,6 +16,7 @@ mod instance_operations;
 mod instances;
 mod key_pairs;
 mod keystone_outage;
+mod list_pages;
 mod manage;
 mod manage_online;
 mod networks;
