@@ -69,7 +69,14 @@ api() {
     local method=$1 path=$2
     shift 2
     # shellcheck disable=SC2016 # $TOKEN is printed literally, never the token itself
-    printf '\n$ curl -X %s -H "X-Auth-Token: $TOKEN" %s%s %s\n' "$method" "$url" "$path" "$*"
+    printf '\n$ curl -X %s -H "X-Auth-Token: $TOKEN" -H '"'"'Content-Type: application/json'"'"' %s%s' \
+        "$method" "$url" "$path"
+    # Each argument in single quotes, so that the printed command can be pasted into a shell.
+    local arg quote="'"
+    for arg in "$@"; do
+        printf " '%s'" "${arg//$quote/$quote\\$quote$quote}"
+    done
+    printf '\n'
     curl -sS -X "$method" -H "X-Auth-Token: $token" -H 'Content-Type: application/json' \
         -w '\nHTTP %{http_code}\n' "$@" "$url$path"
 }

@@ -7,6 +7,9 @@
 #   AWS_HYBRID_CACHE   where the Python venv and the cargo target directory are kept between
 #                      runs (default: $HOME/.cache/aws-hybrid)
 #   CARGO_TARGET_DIR   overrides the cargo target directory
+#   AWS_HYBRID_TEST_KEEP=1
+#                      keeps the state directory (harness logs, test records, openrc
+#                      files) after a passing run; a failing run always keeps it
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,7 +25,10 @@ cd "$root"
 cargo build --locked --workspace --all-targets
 
 state=$(mktemp -d /tmp/aws-hybrid-test.XXXXXX)
-trap '"$root/tools/harness/down.sh" "$state" >/dev/null 2>&1 || true' EXIT
+stop_harness() {
+    "$root/tools/harness/down.sh" "$state" >/dev/null 2>&1 || true
+}
+trap 'stop_harness; echo "test.sh: logs and records kept in $state" >&2' EXIT
 echo "==> Starting Keystone and the AWS emulator in $state"
 "$root/tools/harness/up.sh" "$state"
 
@@ -51,3 +57,14 @@ AWS_HYBRID_PREBUILT_BIN_DIR="$CARGO_TARGET_DIR/debug" \
 
 echo "==> api-ref (sphinx-build -W)"
 "$root/api-ref/build.sh"
+
+# The state directory contains the harness's passwords and the test records, so a passing run
+# removes it.
+trap - EXIT
+stop_harness
+if [[ -n ${AWS_HYBRID_TEST_KEEP:-} ]]; then
+    echo "==> Passed; state kept in $state"
+else
+    rm -rf "$state"
+    echo "==> Passed"
+fi

@@ -139,7 +139,7 @@ async fn show(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct CreateBody {
+pub(crate) struct AddressCreateBody {
     address: CreateAddress,
 }
 
@@ -151,7 +151,7 @@ pub(crate) struct CreateAddress {
     tags: BTreeMap<String, String>,
 }
 
-#[utoipa::path(post, path = "/v1/addresses", tag = "addresses", request_body = CreateBody,
+#[utoipa::path(post, path = "/v1/addresses", tag = "addresses", request_body = AddressCreateBody,
     responses((status = 201, description = "Address allocated", body = AddressShow),
         (status = 400, description = "Invalid body", body = ErrorBody),
         (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
@@ -162,7 +162,7 @@ async fn create(
     project: Project,
     headers: HeaderMap,
     ApiQuery(_): ApiQuery<NoQuery>,
-    ApiJson(body): ApiJson<CreateBody>,
+    ApiJson(body): ApiJson<AddressCreateBody>,
 ) -> Result<Response, ApiError> {
     project.enforce("aws-hybrid:address:create")?;
     let request = body.address;

@@ -37,7 +37,7 @@ pub fn routes() -> Router<SharedState> {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct CreateBody {
+pub(crate) struct ImageCreateBody {
     image: CreateImage,
 }
 
@@ -63,7 +63,7 @@ pub struct ImageTags {
     pub tags: BTreeMap<String, String>,
 }
 
-#[utoipa::path(post, path = "/v1/images", tag = "images", request_body = CreateBody,
+#[utoipa::path(post, path = "/v1/images", tag = "images", request_body = ImageCreateBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key returns the first image")),
     responses((status = 202, description = "Image creation started; the image is pending until EC2 finishes it", body = ImageShow),
         (status = 400, description = "Invalid body, an instance not in this project, or an Idempotency-Key reused with other parameters", body = ErrorBody),
@@ -76,7 +76,7 @@ async fn create(
     project: Project,
     headers: HeaderMap,
     ApiQuery(_): ApiQuery<NoQuery>,
-    ApiJson(body): ApiJson<CreateBody>,
+    ApiJson(body): ApiJson<ImageCreateBody>,
 ) -> Result<Response, ApiError> {
     project.enforce("aws-hybrid:image:create")?;
     let token = idempotency::client_token(

@@ -120,7 +120,7 @@ async fn show(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct CreateBody {
+pub(crate) struct InstanceCreateBody {
     instance: CreateInstance,
 }
 
@@ -143,7 +143,7 @@ pub(crate) struct CreateInstance {
     block_device_mappings: Vec<BlockDeviceRequest>,
 }
 
-#[utoipa::path(post, path = "/v1/instances", tag = "instances", request_body = CreateBody,
+#[utoipa::path(post, path = "/v1/instances", tag = "instances", request_body = InstanceCreateBody,
     responses((status = 202, description = "Launch accepted; `instance` when count is 1, `instances` otherwise", body = InstanceShow),
         (status = 400, description = "Invalid query or body", body = ErrorBody),
         (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
@@ -154,7 +154,7 @@ async fn create(
     project: Project,
     headers: HeaderMap,
     ApiQuery(_): ApiQuery<NoQuery>,
-    ApiJson(body): ApiJson<CreateBody>,
+    ApiJson(body): ApiJson<InstanceCreateBody>,
 ) -> Result<Response, ApiError> {
     project.enforce("aws-hybrid:instance:create")?;
     let token = idempotency::client_token(

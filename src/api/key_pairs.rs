@@ -152,7 +152,7 @@ async fn show(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct CreateBody {
+pub(crate) struct KeyPairCreateBody {
     key_pair: CreateKeyPair,
 }
 
@@ -168,7 +168,7 @@ pub(crate) struct CreateKeyPair {
     tags: BTreeMap<String, String>,
 }
 
-#[utoipa::path(post, path = "/v1/key-pairs", tag = "key-pairs", request_body = CreateBody,
+#[utoipa::path(post, path = "/v1/key-pairs", tag = "key-pairs", request_body = KeyPairCreateBody,
     responses((status = 201, description = "Key pair created or imported, or found for a repeated Idempotency-Key; `private_key` is set for a newly generated key pair, in this response only", body = KeyPairCreated),
         (status = 400, description = "Invalid body, such as a malformed public key", body = ErrorBody),
         (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
@@ -180,7 +180,7 @@ async fn create(
     project: Project,
     headers: HeaderMap,
     ApiQuery(_): ApiQuery<NoQuery>,
-    ApiJson(body): ApiJson<CreateBody>,
+    ApiJson(body): ApiJson<KeyPairCreateBody>,
 ) -> Result<Response, ApiError> {
     project.enforce("aws-hybrid:key-pair:create")?;
     let idempotency_token = idempotency::tag_token(

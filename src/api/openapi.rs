@@ -151,3 +151,40 @@ pub struct ImageList {
 pub struct ImageShow {
     pub image: Image,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// utoipa names a schema after its Rust type, so two request types with one name end up
+    /// as one schema that every operation using either name points to.
+    #[test]
+    fn create_bodies_have_own_schemas() {
+        let document = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let creates = [
+            ("/v1/instances", "instance"),
+            ("/v1/key-pairs", "key_pair"),
+            ("/v1/security-groups", "security_group"),
+            (
+                "/v1/security-groups/{security_group_id}/rules",
+                "security_group_rule",
+            ),
+            ("/v1/volumes", "volume"),
+            ("/v1/snapshots", "snapshot"),
+            ("/v1/addresses", "address"),
+            ("/v1/images", "image"),
+        ];
+        for (path, key) in creates {
+            let body = &document["paths"][path]["post"]["requestBody"];
+            let reference = body["content"]["application/json"]["schema"]["$ref"]
+                .as_str()
+                .unwrap_or_else(|| panic!("POST {path} has no request schema"));
+            let name = reference.rsplit('/').next().unwrap();
+            let schema = &document["components"]["schemas"][name];
+            assert!(
+                schema["properties"].get(key).is_some(),
+                "POST {path}: schema {name} has no {key:?}: {schema}"
+            );
+        }
+    }
+}

@@ -139,7 +139,7 @@ async fn show(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct CreateBody {
+pub(crate) struct RuleCreateBody {
     security_group_rule: CreateRule,
 }
 
@@ -162,7 +162,7 @@ pub(crate) struct CreateRule {
 }
 
 #[utoipa::path(post, path = "/v1/security-groups/{security_group_id}/rules", tag = "security-groups",
-    params(("security_group_id" = String, Path)), request_body = CreateBody,
+    params(("security_group_id" = String, Path)), request_body = RuleCreateBody,
     responses((status = 201, description = "Rule added, or found for a repeated Idempotency-Key", body = SecurityGroupRuleShow),
         (status = 400, description = "Invalid body, such as a bad CIDR, an unknown protocol or a reversed port range", body = ErrorBody),
         (status = 404, description = "No such security group in this project", body = ErrorBody),
@@ -176,7 +176,7 @@ async fn create(
     headers: HeaderMap,
     Path(group_id): Path<String>,
     ApiQuery(_): ApiQuery<NoQuery>,
-    ApiJson(body): ApiJson<CreateBody>,
+    ApiJson(body): ApiJson<RuleCreateBody>,
 ) -> Result<Response, ApiError> {
     project.enforce("aws-hybrid:security-group-rule:create")?;
     security_group_id(&group_id)?;

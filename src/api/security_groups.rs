@@ -127,7 +127,7 @@ async fn show(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct CreateBody {
+pub(crate) struct SecurityGroupCreateBody {
     security_group: CreateSecurityGroup,
 }
 
@@ -143,7 +143,7 @@ pub(crate) struct CreateSecurityGroup {
     tags: BTreeMap<String, String>,
 }
 
-#[utoipa::path(post, path = "/v1/security-groups", tag = "security-groups", request_body = CreateBody,
+#[utoipa::path(post, path = "/v1/security-groups", tag = "security-groups", request_body = SecurityGroupCreateBody,
     responses((status = 201, description = "Security group created, with the rules EC2 gave it, or found for a repeated Idempotency-Key", body = SecurityGroupShow),
         (status = 400, description = "Invalid body, or a VPC that is not the default one or the project's", body = ErrorBody),
         (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
@@ -155,7 +155,7 @@ async fn create(
     project: Project,
     headers: HeaderMap,
     ApiQuery(_): ApiQuery<NoQuery>,
-    ApiJson(body): ApiJson<CreateBody>,
+    ApiJson(body): ApiJson<SecurityGroupCreateBody>,
 ) -> Result<Response, ApiError> {
     project.enforce("aws-hybrid:security-group:create")?;
     let token = idempotency::tag_token(

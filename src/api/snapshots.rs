@@ -123,7 +123,7 @@ async fn show(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct CreateBody {
+pub(crate) struct SnapshotCreateBody {
     snapshot: CreateSnapshot,
 }
 
@@ -137,7 +137,7 @@ pub(crate) struct CreateSnapshot {
     tags: BTreeMap<String, String>,
 }
 
-#[utoipa::path(post, path = "/v1/snapshots", tag = "snapshots", request_body = CreateBody,
+#[utoipa::path(post, path = "/v1/snapshots", tag = "snapshots", request_body = SnapshotCreateBody,
     responses((status = 202, description = "EC2 accepted the snapshot; it is pending", body = SnapshotShow),
         (status = 400, description = "Invalid body, or a volume the project does not have", body = ErrorBody),
         (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
@@ -148,7 +148,7 @@ async fn create(
     project: Project,
     headers: HeaderMap,
     ApiQuery(_): ApiQuery<NoQuery>,
-    ApiJson(body): ApiJson<CreateBody>,
+    ApiJson(body): ApiJson<SnapshotCreateBody>,
 ) -> Result<Response, ApiError> {
     project.enforce("aws-hybrid:snapshot:create")?;
     let request = body.snapshot;

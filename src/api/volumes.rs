@@ -212,7 +212,7 @@ async fn show(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct CreateBody {
+pub(crate) struct VolumeCreateBody {
     volume: CreateVolume,
 }
 
@@ -234,7 +234,7 @@ pub(crate) struct CreateVolume {
     tags: BTreeMap<String, String>,
 }
 
-#[utoipa::path(post, path = "/v1/volumes", tag = "volumes", request_body = CreateBody,
+#[utoipa::path(post, path = "/v1/volumes", tag = "volumes", request_body = VolumeCreateBody,
     responses((status = 202, description = "EC2 accepted the create; the volume is creating", body = VolumeShow),
         (status = 400, description = "Invalid body, or a value EC2 rejected", body = ErrorBody),
         (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
@@ -245,7 +245,7 @@ async fn create(
     project: Project,
     headers: HeaderMap,
     ApiQuery(_): ApiQuery<NoQuery>,
-    ApiJson(body): ApiJson<CreateBody>,
+    ApiJson(body): ApiJson<VolumeCreateBody>,
 ) -> Result<Response, ApiError> {
     project.enforce("aws-hybrid:volume:create")?;
     let request = body.volume;
