@@ -4,11 +4,14 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use aws_sdk_ec2::operation::describe_security_group_rules::DescribeSecurityGroupRulesOutput;
+use aws_sdk_ec2::operation::describe_security_groups::DescribeSecurityGroupsOutput;
 use aws_sdk_ec2::types::{self as ec2, IpPermission, ResourceType};
 
 use super::AwsDriver;
 use super::consistency::retry_not_found;
 use super::errors::from_sdk;
+use super::pages::collect_pages;
 use super::rule_ids::{RuleShape, group_shapes};
 use super::tags::{Ownership, creation_tags, filter, tag_filter, tag_specification};
 use crate::cloud::security_groups::SecurityGroupDriver;
@@ -372,27 +375,21 @@ async fn describe_groups(
     filters: Vec<ec2::Filter>,
 ) -> Result<Vec<ec2::SecurityGroup>, CloudError> {
     let client = driver.client(scope).await?;
-    let mut groups = Vec::new();
-    let mut next_token: Option<String> = None;
-    for _ in 0..MAX_PAGES {
-        let page = client
-            .describe_security_groups()
-            .set_filters(Some(filters.clone()))
-            .max_results(1000)
-            .set_next_token(next_token.take())
-            .send()
-            .await
-            .map_err(|e| from_sdk("DescribeSecurityGroups", e))?;
-        groups.extend(page.security_groups().iter().cloned());
-        next_token = page
-            .next_token()
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned);
-        if next_token.is_none() {
-            return Ok(groups);
-        }
-    }
-    Err(too_many_pages("DescribeSecurityGroups"))
+    collect_pages(
+        "DescribeSecurityGroups",
+        MAX_PAGES,
+        |token| {
+            client
+                .describe_security_groups()
+                .set_filters(Some(filters.clone()))
+                .max_results(1000)
+                .set_next_token(token)
+                .send()
+        },
+        |page| page.security_groups().to_vec(),
+        DescribeSecurityGroupsOutput::next_token,
+    )
+    .await
 }
 
 /// Describe every rule of the groups `ids`, keyed by group id, each list in ascending rule id
@@ -402,45 +399,37 @@ async fn describe_rules(
     scope: Scope<'_>,
     ids: &[String],
 ) -> Result<HashMap<String, Vec<SecurityGroupRule>>, CloudError> {
-    let mut rules: HashMap<String, Vec<(RuleShape, SecurityGroupRule)>> =
-        ids.iter().map(|id| (id.clone(), Vec::new())).collect();
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
+    let mut rules: HashMap<String, Vec<(RuleShape, SecurityGroupRule)>> =
+        ids.iter().map(|id| (id.clone(), Vec::new())).collect();
     let client = driver.client(scope).await?;
     for chunk in ids.chunks(GROUP_IDS_PER_RULE_WALK) {
         let group_filter = ec2::Filter::builder()
             .name("group-id")
             .set_values(Some(chunk.to_vec()))
             .build();
-        let mut next_token: Option<String> = None;
-        let mut finished = false;
-        for _ in 0..MAX_PAGES {
-            let page = client
-                .describe_security_group_rules()
-                .filters(group_filter.clone())
-                .max_results(1000)
-                .set_next_token(next_token.take())
-                .send()
-                .await
-                .map_err(|e| from_sdk("DescribeSecurityGroupRules", e))?;
-            for described in page.security_group_rules() {
-                let rule = convert_rule(described);
-                if let Some(list) = rules.get_mut(&rule.security_group_id) {
-                    list.push((RuleShape::of_rule(described), rule));
-                }
+        let described = collect_pages(
+            "DescribeSecurityGroupRules",
+            MAX_PAGES,
+            |token| {
+                client
+                    .describe_security_group_rules()
+                    .filters(group_filter.clone())
+                    .max_results(1000)
+                    .set_next_token(token)
+                    .send()
+            },
+            |page| page.security_group_rules().to_vec(),
+            DescribeSecurityGroupRulesOutput::next_token,
+        )
+        .await?;
+        for rule in &described {
+            let converted = convert_rule(rule);
+            if let Some(list) = rules.get_mut(&converted.security_group_id) {
+                list.push((RuleShape::of_rule(rule), converted));
             }
-            next_token = page
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned);
-            if next_token.is_none() {
-                finished = true;
-                break;
-            }
-        }
-        if !finished {
-            return Err(too_many_pages("DescribeSecurityGroupRules"));
         }
     }
     Ok(rules
@@ -507,13 +496,6 @@ fn vpc_not_found(vpc_id: &str) -> CloudError {
         message: format!(
             "VPC {vpc_id} does not exist in this region of the project's AWS account; GET /v1/vpcs lists the VPCs, or leave vpc_id out for the default VPC"
         ),
-    }
-}
-
-fn too_many_pages(action: &str) -> CloudError {
-    CloudError::Unavailable {
-        action: action.to_owned(),
-        message: format!("more than {MAX_PAGES} result pages"),
     }
 }
 
