@@ -18,7 +18,7 @@ use super::listing::{ListEndpoint, list_page, list_params};
 use super::openapi::*;
 use super::project::Project;
 use super::{SharedState, guardrails, idempotency, instance_operations, validate};
-use crate::cloud::{Instance, InstanceAction, InstanceFilter, LaunchSpec};
+use crate::cloud::{Instance, InstanceAction, InstanceFilter, LaunchSpec, Scope};
 
 /// RunInstances accepts at most this many instances per request here; AWS account limits may
 /// be lower.
@@ -167,15 +167,21 @@ async fn create(
     let scope = project.scope();
     check_references(&*state.driver, scope, &spec).await?;
     let count = u32::try_from(spec.count).unwrap_or(1);
-    let hold = guardrails::check_launch(
+    let check = guardrails::check_launch(
         &state.capacity,
         &*state.driver,
         scope,
         &spec.image_id,
         &spec.instance_type,
         count,
-    )
-    .await?;
+    );
+    let hold = match check.await {
+        Ok(hold) => Some(hold),
+        Err(denied) => {
+            retry_of_made_launch(&state, scope, &headers, &spec.client_token, denied).await?;
+            None
+        }
+    };
     let launched = state.driver.launch_instances(scope, &spec).await?;
     drop(hold);
     let base = state.base_url(&headers);
@@ -368,6 +374,33 @@ async fn action(
     state.driver.instance_action(scope, &id, action).await?;
     drop(hold);
     Ok(StatusCode::ACCEPTED)
+}
+
+/// Decides a launch that the guardrails denied. A retry with the `Idempotency-Key` of a launch
+/// that EC2 already made may go on, because EC2 returns the same instances for it instead of
+/// launching more. Any other launch gets the denial.
+async fn retry_of_made_launch(
+    state: &SharedState,
+    scope: Scope<'_>,
+    headers: &HeaderMap,
+    client_token: &str,
+    denied: ApiError,
+) -> Result<(), ApiError> {
+    if !headers.contains_key(idempotency::HEADER) {
+        return Err(denied);
+    }
+    let existing = state
+        .driver
+        .instances_launched_with(scope, client_token)
+        .await?;
+    if existing.is_empty() {
+        return Err(denied);
+    }
+    tracing::info!(
+        instance_count = existing.len(),
+        "guardrails passed a retried launch whose instances exist"
+    );
+    Ok(())
 }
 
 /// Parse a Nova-style action body: exactly one key naming the action, with a null (or empty object)

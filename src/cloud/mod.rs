@@ -67,6 +67,13 @@ pub trait CloudDriver:
         scope: Scope<'_>,
         spec: &LaunchSpec,
     ) -> Result<Vec<Instance>, CloudError>;
+    /// List the project's instances that a launch with `client_token` made, in ascending id
+    /// order; empty when no launch used the token.
+    async fn instances_launched_with(
+        &self,
+        scope: Scope<'_>,
+        client_token: &str,
+    ) -> Result<Vec<Instance>, CloudError>;
     /// Apply `action`. An action whose result state is already reached is a no-op.
     async fn instance_action(
         &self,

@@ -115,6 +115,32 @@ async fn simultaneous_launches_respect_limit() {
     assert_eq!(listed_ids(&service, &p.member_token).await.len(), 1);
 }
 
+/// A launch retried with its Idempotency-Key gets the first launch's instance even when that
+/// launch used up the limit; a new key is still refused.
+#[tokio::test]
+async fn retried_launch_at_limit_gets_first_instance() {
+    let p = project("alpha").await;
+    let mut options = ServiceOptions::new(&[&p]);
+    options.mapping_fields = "max_instances = 1\n".into();
+    let service = Service::start(options).await;
+    let body = json!({"instance": {"image_id": TEST_AMI, "instance_type": "t3.micro"}});
+    let launch_with_key = |key: &'static str| {
+        service
+            .post("/v1/instances", &p.member_token, body.clone())
+            .header("Idempotency-Key", key)
+            .send()
+    };
+
+    let first = launched_id(launch_with_key("retry-1").await.unwrap()).await;
+    let retried = launched_id(launch_with_key("retry-1").await.unwrap()).await;
+    let other = launch_with_key("retry-2").await.unwrap();
+
+    assert_eq!(retried, first);
+    let item = error_item(other, 403).await;
+    assert_eq!(item["code"], "aws-hybrid.guardrail.max_instances");
+    assert_eq!(listed_ids(&service, &p.member_token).await, vec![first]);
+}
+
 /// The emulator gives t3.micro 2 vCPUs, so a limit of 3 admits one instance but not two.
 #[tokio::test]
 async fn vcpu_limit_counts_every_requested_instance() {

@@ -22,6 +22,7 @@ import logging
 import threading
 
 from moto.core.responses import ActionResult
+from moto.ec2 import utils as ec2_utils
 from moto.ec2.responses.instances import InstanceResponse
 
 from emulator.errors import EmulatedError, error_response
@@ -59,7 +60,9 @@ def request_parameters(response):
 
 
 def install():
-    """Wrap moto's RunInstances handler once."""
+    """Wrap moto's RunInstances handler once, and let DescribeInstances filter on
+    client-token, which EC2 supports and moto 5.2.5 rejects as not implemented."""
+    ec2_utils.filter_dict_attribute_mapping.setdefault("client-token", "client_token")
     original = InstanceResponse.run_instances
     if getattr(original, "aws_hybrid_wrapped", False):
         return

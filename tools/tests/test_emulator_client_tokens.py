@@ -51,7 +51,8 @@ class RunInstancesClientToken(unittest.TestCase):
 
     @staticmethod
     def instances_with_token(client, token):
-        # moto 5.2.5 has no client-token filter, so the match is made here.
+        # Matched here rather than with the emulator's client-token filter, which has a test
+        # of its own below.
         described = client.describe_instances()
         return [i["InstanceId"] for r in described["Reservations"] for i in r["Instances"]
                 if i.get("ClientToken") == token]
@@ -122,6 +123,19 @@ class RunInstancesClientToken(unittest.TestCase):
 
         self.assertNotEqual(self.instance_ids(in_east), self.instance_ids(in_west))
         self.assertEqual(self.instances_with_token(west, token), self.instance_ids(in_west))
+
+    def test_client_token_filter_finds_launch(self):
+        token = new_token()
+        launched = self.launch(self.alpha, token, count=2)
+        self.launch(self.alpha, new_token())
+
+        def filtered(value):
+            described = self.alpha.describe_instances(
+                Filters=[{"Name": "client-token", "Values": [value]}])
+            return [i["InstanceId"] for r in described["Reservations"] for i in r["Instances"]]
+
+        self.assertCountEqual(filtered(token), self.instance_ids(launched))
+        self.assertEqual(filtered(new_token()), [])
 
     def test_launches_without_token_are_independent(self):
         first = self.launch(self.alpha)

@@ -66,6 +66,20 @@ fn with_recent_launches(mut walked: Vec<Instance>, recent: Vec<Instance>) -> Vec
     walked
 }
 
+/// List the project's instances that RunInstances made with `client_token`, in ascending id
+/// order. EC2 keeps a client token for at least 24 hours after the launch.
+pub(super) async fn launched_with(
+    driver: &AwsDriver,
+    scope: Scope<'_>,
+    client_token: &str,
+) -> Result<Vec<Instance>, CloudError> {
+    let filters = vec![
+        filter("client-token", client_token),
+        filter(&format!("tag:{TAG_PROJECT_ID}"), scope.project_id),
+    ];
+    describe_all(driver, scope, filters).await
+}
+
 /// Walk every instance the service created in the scope's account and region, of all
 /// projects, and return them in ascending id order. One walk serves every project mapped to the account, which is what
 /// lets concurrent lists share it.
@@ -73,8 +87,18 @@ async fn walk_account(
     driver: &AwsDriver,
     scope: Scope<'_>,
 ) -> Result<Arc<Vec<Instance>>, CloudError> {
-    let client = driver.client(scope).await?;
     let filters = vec![filter("tag-key", TAG_PROJECT_ID)];
+    Ok(Arc::new(describe_all(driver, scope, filters).await?))
+}
+
+/// Walk DescribeInstances with `filters` to the last page, and return the instances in
+/// ascending id order.
+async fn describe_all(
+    driver: &AwsDriver,
+    scope: Scope<'_>,
+    filters: Vec<Filter>,
+) -> Result<Vec<Instance>, CloudError> {
+    let client = driver.client(scope).await?;
     let mut instances = collect_pages(
         "DescribeInstances",
         MAX_PAGES,
@@ -97,7 +121,7 @@ async fn walk_account(
     )
     .await?;
     instances.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(Arc::new(instances))
+    Ok(instances)
 }
 
 /// Describe one instance of the project. An instance of another project, or one EC2 does not

@@ -333,6 +333,14 @@ impl CloudDriver for AwsDriver {
         instances::launch(self, scope, spec).await
     }
 
+    async fn instances_launched_with(
+        &self,
+        scope: Scope<'_>,
+        client_token: &str,
+    ) -> Result<Vec<Instance>, CloudError> {
+        instances::launched_with(self, scope, client_token).await
+    }
+
     async fn instance_action(
         &self,
         scope: Scope<'_>,
