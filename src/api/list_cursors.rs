@@ -17,7 +17,7 @@ pub const KEEP_FOR: Duration = Duration::from_secs(60);
 /// Lists kept at most; the oldest goes first.
 const MAX_KEPT: usize = 32;
 
-struct Kept {
+struct SavedList {
     project_id: String,
     items: Arc<dyn Any + Send + Sync>,
     kept_at: Instant,
@@ -28,7 +28,7 @@ struct Kept {
 /// The lists kept for later pages, keyed by project, resource, region and filters.
 #[derive(Default)]
 pub struct ListCursors {
-    lists: Mutex<(HashMap<String, Kept>, u64)>,
+    lists: Mutex<(HashMap<String, SavedList>, u64)>,
 }
 
 impl ListCursors {
@@ -41,11 +41,11 @@ impl ListCursors {
         id_of: impl Fn(&T) -> &str,
     ) -> Option<Arc<Vec<T>>> {
         let lists = self.lists.lock().expect("list cursor lock poisoned");
-        let kept = lists
+        let saved = lists
             .0
             .get(key)
-            .filter(|k| k.kept_at.elapsed() < KEEP_FOR)?;
-        let items = kept.items.clone().downcast::<Vec<T>>().ok()?;
+            .filter(|list| list.kept_at.elapsed() < KEEP_FOR)?;
+        let items = saved.items.clone().downcast::<Vec<T>>().ok()?;
         items
             .binary_search_by(|item| id_of(item).cmp(marker))
             .is_ok()
@@ -61,24 +61,24 @@ impl ListCursors {
     ) {
         let mut guard = self.lists.lock().expect("list cursor lock poisoned");
         let (lists, sequence) = &mut *guard;
-        lists.retain(|_, kept| kept.kept_at.elapsed() < KEEP_FOR);
+        lists.retain(|_, saved| saved.kept_at.elapsed() < KEEP_FOR);
         if lists.len() >= MAX_KEPT && !lists.contains_key(&key) {
             let oldest = lists
                 .iter()
-                .min_by_key(|(_, kept)| kept.sequence)
+                .min_by_key(|(_, saved)| saved.sequence)
                 .map(|(key, _)| key.clone());
             if let Some(oldest) = oldest {
                 lists.remove(&oldest);
             }
         }
         *sequence += 1;
-        let kept = Kept {
+        let saved = SavedList {
             project_id: project_id.to_owned(),
             items,
             kept_at: Instant::now(),
             sequence: *sequence,
         };
-        lists.insert(key, kept);
+        lists.insert(key, saved);
     }
 
     /// Drops every list kept for project `project_id`, after a change the project made.
@@ -87,7 +87,7 @@ impl ListCursors {
             .lock()
             .expect("list cursor lock poisoned")
             .0
-            .retain(|_, kept| kept.project_id != project_id);
+            .retain(|_, saved| saved.project_id != project_id);
     }
 }
 

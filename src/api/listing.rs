@@ -174,16 +174,16 @@ where
     let request = ListRequest::parse(endpoint, params, state.config.api.max_limit)?;
     let cursor = request.cursor_key(project);
     let marker = request.params.marker;
-    let kept = match (&cursor, marker) {
+    let saved = match (&cursor, marker) {
         (Some(key), Some(marker)) => state.cursors.resume(key, marker, &key_of),
         _ => None,
     };
-    let fresh = kept.is_none();
-    let items = match kept {
+    let fresh = saved.is_none();
+    let items = match saved {
         Some(items) => items,
         None => Arc::new(request.list(project, &key_of, list).await?),
     };
-    // One item past the page tells whether a next page exists.
+    // One item past the page shows whether a next page exists.
     let candidates = items
         .iter()
         .filter(|item| marker.is_none_or(|m| key_of(item) > m))

@@ -381,9 +381,9 @@ def summarise(samples):
 
 def measure(kind, lister, client, project_id, meter, repetitions, expected):
     """Measure one resource on both sides and check that they list the same ids."""
-    # One pass per side before the measured ones: the service validates the token,
-    # builds its AWS client and, for security groups, reads every group's rule IDs
-    # (src/cloud/aws/rule_ids.rs); botocore loads its EC2 model. The first pass is
+    # One pass per side comes before the measured ones. In it the service validates the
+    # token, builds its AWS client and reads every security group's rule IDs
+    # (src/cloud/aws/rule_ids.rs), and botocore loads its EC2 model. This first pass is
     # timed too and reported apart from the medians.
     (warm_service, _), first_service = meter.run(lambda: lister.list(kind))
     (warm_direct, _), first_direct = meter.run(lambda: list_directly(client, kind, project_id))
